@@ -1,0 +1,28 @@
+# Two commands on a fresh machine (Python 3.11 + make): `make demo` and `make test`.
+# Each creates .venv when it is missing; `make ui` serves the Dagster UI on 127.0.0.1.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DAGSTER_PORT ?= 3000
+
+.PHONY: demo test ui docs clean-warehouse
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/monitor demo-data --if-absent
+	$(BIN)/monitor refresh
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+ui: $(STAMP)
+	$(BIN)/monitor ui --port $(DAGSTER_PORT)
+
+clean-warehouse:
+	rm -rf warehouse/warehouse.duckdb warehouse/dagster_home

@@ -1,0 +1,81 @@
+"""What a suite run found, in a form that Dagster metadata, logs and the CLI summary can show.
+Plain dataclasses: no Great Expectations import needed to read or render them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    meaning: str
+    success: bool
+    element_count: int | None = None
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    observed_value: str | None = None
+    examples: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def explain(self) -> str:
+        """One line a data engineer can act on."""
+        where = f"column {self.column}: " if self.column else ""
+        if self.error:
+            return f"{where}could not be evaluated ({self.error})"
+        parts = [f"{where}expected {self.meaning}"]
+        if self.unexpected_count:
+            share = f" ({self.unexpected_percent:.1f} %)" if self.unexpected_percent is not None else ""
+            parts.append(f"{self.unexpected_count} row(s) violate it{share}")
+        if self.observed_value is not None:
+            parts.append(f"observed {self.observed_value}")
+        if self.examples:
+            parts.append(f"e.g. {', '.join(self.examples)}")
+        return "; ".join(parts)
+
+
+@dataclass
+class SuiteOutcome:
+    suite_name: str
+    batch_name: str
+    row_count: int
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def success(self) -> bool:
+        return all(o.success for o in self.outcomes)
+
+    @property
+    def failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+    def summary_line(self) -> str:
+        ok = len(self.outcomes) - len(self.failures)
+        verdict = "passed" if self.success else "FAILED"
+        return f"{self.suite_name} on {self.batch_name}: {verdict} ({ok}/{len(self.outcomes)} expectations met, {self.row_count} rows)"
+
+    def failure_text(self) -> str:
+        return "\n".join(f"- {o.explain()}" for o in self.failures)
+
+    def to_markdown(self) -> str:
+        lines = [
+            f"**{self.summary_line()}**",
+            "",
+            "| | expectation | column | unexpected | observed / examples |",
+            "|---|---|---|---|---|",
+        ]
+        for o in sorted(self.outcomes, key=lambda o: o.success):
+            seen = o.error or o.observed_value or ", ".join(o.examples)
+            unexpected = "" if o.unexpected_count is None else str(o.unexpected_count)
+            lines.append(
+                f"| {'✅' if o.success else '❌'} | {o.meaning} | {o.column or ''} | {unexpected} | {_cell(seen)} |"
+            )
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "success": self.success}
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ")[:200]

@@ -1,0 +1,1 @@
+"""Expectation suites per stage, named by the asset they guard."""

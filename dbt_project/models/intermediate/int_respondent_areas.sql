@@ -1,0 +1,32 @@
+-- One row per respondent and area level: the provincie, regio, grootteklasse and gemeente the
+-- respondent belongs to (through the gemeente of the edition's layout).
+with respondents as (
+    select * from {{ ref('stg_survey__respondents') }}
+),
+
+gemeenten as (
+    select * from {{ ref('int_gemeenten') }}
+),
+
+membership as (
+    select
+        respondents.edition,
+        respondents.resp_id,
+        respondents.design_weight,
+        gemeenten.gemeente_code,
+        gemeenten.corop_code,
+        gemeenten.size_class
+    from respondents
+    inner join gemeenten
+        on respondents.edition = gemeenten.edition
+        and respondents.gemeente_code = gemeenten.gemeente_code
+)
+
+select edition, resp_id, design_weight, 'provincie' as area_level, '{{ var("provincie_code") }}' as area_code
+from membership
+union all
+select edition, resp_id, design_weight, 'regio', corop_code from membership
+union all
+select edition, resp_id, design_weight, 'grootteklasse', size_class from membership
+union all
+select edition, resp_id, design_weight, 'gemeente', gemeente_code from membership

@@ -1,0 +1,341 @@
+"""Read a CBS Kerncijfers wijken en buurten (KWB) StatLine CSV export into a typed frame.
+
+CBS delivers the same table in more than one shape: comma-separated with a UTF-8 BOM and
+unquoted values padded with spaces (the 2017 export), or `;`-separated with every value quoted
+and right-aligned (the 2019 OData export). This reader accepts both and returns one layout.
+
+Column keys carry a number that shifts between years (`GemiddeldInkomenPerInwoner_66` in 2017,
+`_72` in 2019), so every column is mapped by its base name, never by its key or position.
+
+Three outcomes, never a silent one:
+- the whole file is refused (`KwbFileError`) when it cannot be a KWB export at all;
+- a row that cannot be read goes to `KwbLoad.rejected`, with its line number, a reason and its
+  raw fields, so that quarantine can report it;
+- every other row is accepted into `KwbLoad.frame`. Nothing is filtered by province here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+VARIABLES_FILE = Path(__file__).with_name("kwb_variables.yaml")
+
+# Identification columns (base name -> output name). The output names are the project's, so
+# that later stages do not depend on CBS spelling.
+IDENTIFICATION = {
+    "Codering": "region_code",
+    "SoortRegio": "region_type",
+    "Gemeentenaam": "gemeente_name",
+    "WijkenEnBuurten": "region_label",
+    "ID": "cbs_row_id",
+    "IndelingswijzigingWijkenEnBuurten": "indeling_wijziging",
+}
+# Without these a file cannot be placed in the regional layout nor weighted.
+REQUIRED = ("Codering", "SoortRegio", "Gemeentenaam", "AantalInwoners")
+# Variables CBS publishes as text although their values look like numbers (a postcode, a
+# coverage class); typing them as numbers would turn codes into quantities.
+TEXT_VARIABLES = frozenset({"MeestVoorkomendePostcode", "Dekkingspercentage"})
+LEADING_COLUMNS = [
+    "edition",
+    "region_code",
+    "region_type",
+    "gemeente_code",
+    "gemeente_name",
+    "region_label",
+    "cbs_row_id",
+    "indeling_wijziging",
+]
+CODE_PATTERN = r"NL\d{2}|GM\d{4}|WK\d{6}|BU\d{8}"
+REGION_TYPE_OF_PREFIX = {"NL": "Land", "GM": "Gemeente", "WK": "Wijk", "BU": "Buurt"}
+DELIMITERS = (";", ",", "\t")
+HEADER_LINES = 1  # row numbers count the header line, as an editor shows them
+
+
+class KwbFileError(ValueError):
+    """The file cannot be read as a KWB export at all; the message names the file and says
+    what is wrong and what was expected."""
+
+
+@dataclass
+class KwbLoad:
+    frame: pd.DataFrame
+    rejected: pd.DataFrame
+    source_file: Path
+    table_id: str | None
+    unknown_columns: list[str] = field(default_factory=list)
+    # output column -> CBS key in this file (e.g. "GemiddeldInkomenPerInwoner" ->
+    # "GemiddeldInkomenPerInwoner_66"), to trace any value back to the export
+    source_columns: dict[str, str] = field(default_factory=dict)
+
+
+def base_name(key: str) -> str:
+    """`AantalInwoners_5` -> `AantalInwoners`; `ID`, `WijkenEnBuurten` unchanged.
+
+    Only a trailing `_<digits>` is CBS's number: `k_15Tot25Jaar` keeps its inner underscore."""
+    key = key.strip()
+    stem, sep, number = key.rpartition("_")
+    return stem if sep and stem and number.isdigit() else key
+
+
+@lru_cache(maxsize=1)
+def _spec() -> dict:
+    return yaml.safe_load(VARIABLES_FILE.read_text(encoding="utf-8"))
+
+
+def _table_id(edition: int) -> str | None:
+    return _spec().get("table_ids", {}).get(int(edition))
+
+
+def _known_numeric() -> set[str]:
+    return {v["name"] for v in _spec().get("variables", [])}
+
+
+def load_kwb(path: Path, edition: int) -> KwbLoad:
+    """Read one KWB export of `edition`; see the module docstring for what is refused,
+    rejected and accepted."""
+    path = Path(path)
+    text = _decode(path)
+    delimiter = _delimiter(path, text)
+    keys, records = _parse(path, text, delimiter)
+    names = _output_names(path, keys)
+    good, rejected_rows = _split_by_field_count(records, len(keys))
+    raw = pd.DataFrame([fields for _, fields in good], columns=names, dtype="str")
+    raw.insert(0, "_line", pd.array([line for line, _ in good], dtype="int64"))
+    values = _clean(raw[names])
+    parsed = _numbers(values, names)
+    reasons = _row_reasons(values, parsed, names)
+
+    bad = reasons.notna()
+    frame = _typed_frame(values[~bad], {k: v[~bad] for k, v in parsed.items()}, names, edition)
+    frame["_source_file"] = path.name
+    frame["_source_row"] = raw["_line"][~bad].to_numpy()
+    rejected = _rejected_frame(raw[bad], reasons[bad], rejected_rows, names, path, edition)
+    known = set(IDENTIFICATION) | _known_numeric() | TEXT_VARIABLES
+    return KwbLoad(
+        frame=frame.reset_index(drop=True),
+        rejected=rejected,
+        source_file=path,
+        table_id=_table_id(edition),
+        unknown_columns=[n for n, k in zip(names, keys) if base_name(k) not in known],
+        source_columns=dict(zip(names, keys)),
+    )
+
+
+# --- reading the file ---------------------------------------------------------------------
+
+
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    if not data.strip():
+        raise KwbFileError(
+            f"{path}: the file is empty; expected a CBS KWB CSV export (a header and one row per region)"
+        )
+    if b"\x00" in data[:4096]:
+        raise KwbFileError(f"{path}: binary content (NUL bytes), not a CSV file; expected a CBS KWB CSV export")
+    try:
+        return data.decode("utf-8-sig")  # StatLine exports start with a BOM; utf-8-sig drops it
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise KwbFileError(
+            f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} on line {line}); "
+            "expected a CBS KWB CSV export as StatLine saves it (UTF-8)"
+        ) from None
+
+
+def _delimiter(path: Path, text: str) -> str:
+    # Header keys never contain a delimiter, so the most frequent one in the header is it.
+    header = text.lstrip().split("\n", 1)[0]
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.get)
+    if counts[best] == 0:
+        raise KwbFileError(
+            f"{path}: not a CSV file: the first line has no ';', ',' or tab separator "
+            f"({header[:80]!r}); expected a header of CBS keys such as ID;WijkenEnBuurten;Codering_3"
+        )
+    return best
+
+
+def _parse(path: Path, text: str, delimiter: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header keys and (line number, fields) per record; blank lines are skipped."""
+    reader = csv.reader(io.StringIO(text.lstrip("\r\n")), delimiter=delimiter)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        header = next(reader)
+        start = reader.line_num + 1
+        for fields in reader:
+            if fields:
+                records.append((start, fields))
+            start = reader.line_num + 1  # a quoted field may span lines: the next record starts here
+    except csv.Error as err:
+        raise KwbFileError(f"{path}: not readable as CSV near line {start}: {err}") from None
+    if not records:
+        raise KwbFileError(f"{path}: header only, no rows; expected one row per region after the header")
+    return [key.strip() for key in header], records
+
+
+def _output_names(path: Path, keys: list[str]) -> list[str]:
+    """Base names, checked: identification columns present and unambiguous.
+
+    A base name can occur twice in a real table (84583NED has `Appartement_48` under
+    electricity and `Appartement_56` under gas use). Such columns are named after their
+    group, the nearest earlier column whose base name is unique, without its `Totaal`:
+    `GemiddeldElektriciteitsverbruikAppartement` -- CBS's own pattern
+    (`PersonenPerSoortUitkeringBijstand`)."""
+    bases = [base_name(k) for k in keys]
+    missing = [name for name in REQUIRED if name not in bases]
+    if missing:
+        raise KwbFileError(
+            f"{path}: not a CBS KWB export: missing column(s) {', '.join(missing)} "
+            f"(matched by base name, e.g. Codering_3 -> Codering); columns found: {', '.join(keys)}"
+        )
+    counts = pd.Series(bases).value_counts()
+    twice_id = [b for b in IDENTIFICATION if counts.get(b, 0) > 1]
+    if twice_id:
+        raise KwbFileError(
+            f"{path}: identification column(s) {', '.join(twice_id)} occur more than once; expected each once"
+        )
+    names, group = [], ""
+    for base in bases:
+        if counts[base] == 1:
+            group = base.removesuffix("Totaal")
+            names.append(base)
+        else:
+            names.append(group + base)
+    reserved = {*LEADING_COLUMNS, "_source_file", "_source_row"}
+    clashes = sorted({n for n in names if names.count(n) > 1} | (set(names) & reserved))
+    if clashes:
+        raise KwbFileError(
+            f"{path}: ambiguous column name(s) {', '.join(clashes)} after mapping keys to base names; "
+            f"columns found: {', '.join(keys)}"
+        )
+    return names
+
+
+def _split_by_field_count(records, width: int):
+    good = [(line, fields) for line, fields in records if len(fields) == width]
+    bad = [(line, fields) for line, fields in records if len(fields) != width]
+    return good, bad
+
+
+# --- cleaning and typing ------------------------------------------------------------------
+
+
+def _clean(raw: pd.DataFrame) -> pd.DataFrame:
+    """Strip padding; `.` (CBS: secret or not available) and empty become NULL."""
+    stripped = raw.apply(lambda column: column.str.strip())
+    return stripped.mask(stripped.isin(["", "."]))
+
+
+def _to_number(values: pd.Series) -> pd.Series:
+    number = pd.to_numeric(values, errors="coerce").astype("float64")
+    return number.where(np.isfinite(number))  # `inf`/`nan` as text are not CBS numbers
+
+
+def _numbers(values: pd.DataFrame, names: list[str]) -> dict[str, pd.Series]:
+    """The parsed numbers of every numeric column (NULL where the text is not a number).
+
+    Variables of the spec are numeric by definition. Others are numeric when most of their
+    values are numbers, so that one stray value rejects its row instead of silently turning
+    the whole column into text."""
+    known = _known_numeric()
+    numbers = {}
+    for name in names:
+        if name in IDENTIFICATION or name in TEXT_VARIABLES:
+            continue
+        number = _to_number(values[name])
+        present = int(values[name].notna().sum())
+        if name in known or int(number.notna().sum()) * 2 >= present:
+            numbers[name] = number
+    return numbers
+
+
+def _row_reasons(values: pd.DataFrame, parsed: dict[str, pd.Series], names: list[str]) -> pd.Series:
+    """One reason text per unreadable row (NULL for readable rows)."""
+    checks = []
+    code, kind = values["Codering"], values["SoortRegio"]
+    cut = _cut_off_rows(values, names)
+    name = values["Gemeentenaam"].fillna("")
+    checks.append(("Codering and SoortRegio are empty and so is every field after Gemeentenaam '" + name
+                   + "': the row was cut off, probably at a comma in the municipality name").where(cut))
+    checks.append(pd.Series("Codering is empty", index=values.index).where(code.isna() & ~cut))
+    checks.append(pd.Series("SoortRegio is empty", index=values.index).where(kind.isna() & ~cut))
+    valid_code = code.str.fullmatch(CODE_PATTERN).fillna(False).astype(bool)
+    checks.append(("region code '" + code.fillna("") + "' is not of the form GM####, WK######, BU######## or NL##")
+                  .where(code.notna() & ~valid_code))
+    expected = code.str.slice(0, 2).map(REGION_TYPE_OF_PREFIX)
+    mismatch = valid_code & kind.notna() & (expected != kind)
+    checks.append(("SoortRegio '" + kind.fillna("") + "' does not match region code '" + code.fillna("")
+                   + "' (expected '" + expected.fillna("") + "')").where(mismatch))
+    if "ID" in values:
+        bad_id = values["ID"].notna() & _to_number(values["ID"]).pipe(lambda n: n.isna() | (n % 1 != 0))
+        checks.append(("ID '" + values["ID"].fillna("") + "' is not a whole number").where(bad_id))
+    for column, number in parsed.items():
+        bad = values[column].notna() & number.isna()
+        if bad.any():
+            text = values[column].fillna("")
+            checks.append((f"{column}: '" + text + "' is not a number (expected a number, '.' or empty)").where(bad))
+    table = pd.concat(checks, axis=1)
+    failing = table.notna().any(axis=1)
+    reasons = pd.Series(pd.NA, index=values.index, dtype="str")
+    reasons[failing] = table[failing].apply(lambda row: "; ".join(row.dropna()), axis=1)
+    return reasons
+
+
+def _cut_off_rows(values: pd.DataFrame, names: list[str]) -> pd.Series:
+    # The 2017 export has rows whose municipality name contained a comma: the name was cut at
+    # the comma and every later field is empty, so nothing after Gemeentenaam can be trusted.
+    after = names[names.index("Gemeentenaam") + 1 :]
+    return values["Codering"].isna() & values["SoortRegio"].isna() & values[after].isna().all(axis=1)
+
+
+def _typed_frame(values: pd.DataFrame, parsed: dict[str, pd.Series], names: list[str], edition: int) -> pd.DataFrame:
+    code = values["Codering"]
+    columns = {
+        "edition": pd.Series(int(edition), index=values.index, dtype="int64"),
+        "region_code": code,
+        "region_type": values["SoortRegio"],
+        "gemeente_code": ("GM" + code.str.slice(2, 6)).where(~code.str.startswith("NL")),
+        "gemeente_name": values["Gemeentenaam"],
+        "region_label": _optional(values, "WijkenEnBuurten"),
+        "cbs_row_id": pd.to_numeric(_optional(values, "ID")).astype("Int64"),
+        # Kept as text: CBS marks a changed layout with a code ("1"), not with a quantity.
+        "indeling_wijziging": _optional(values, "IndelingswijzigingWijkenEnBuurten"),
+    }
+    for name in names:
+        if name not in IDENTIFICATION:
+            columns[name] = parsed[name].astype("Float64") if name in parsed else values[name]
+    return pd.DataFrame(columns)
+
+
+def _optional(values: pd.DataFrame, name: str) -> pd.Series:
+    # Absent columns still appear (all NULL) so that every edition has the same layout.
+    return values[name] if name in values else pd.Series(pd.NA, index=values.index, dtype="str")
+
+
+def _rejected_frame(raw, reasons, wrong_width, names, path: Path, edition: int) -> pd.DataFrame:
+    """Rejected rows with their raw fields as text (unstripped), ordered by line."""
+    rows = [
+        {"source_row": line, "reason": reason, **dict(zip(names, fields))}
+        for line, reason, fields in zip(raw["_line"], reasons, raw[names].itertuples(index=False))
+    ]
+    for line, fields in wrong_width:
+        rows.append({
+            "source_row": line,
+            "reason": f"{len(fields)} fields where the header has {len(names)}",
+            **dict(zip(names, fields)),
+            "_extra_fields": "|".join(fields[len(names):]) or None,
+        })
+    text_columns = ["reason", *names, "_extra_fields"]
+    rejected = pd.DataFrame(rows, columns=["source_row", *text_columns])
+    rejected = rejected.astype({"source_row": "int64", **{c: "str" for c in text_columns}})
+    leading = pd.DataFrame({"edition": int(edition), "source_file": path.name}, index=rejected.index)
+    return pd.concat([leading, rejected], axis=1).sort_values("source_row", ignore_index=True)

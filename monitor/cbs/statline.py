@@ -1,0 +1,129 @@
+"""The untyped CBS StatLine / OData CSV format of the Kerncijfers wijken en buurten.
+
+What CBS really delivers (see the Amsterdam 2019 export in the shared test data): UTF-8 with
+a BOM, `;` separated, every header key and every value quoted, keys numbered per table
+(`AantalInwoners_5`), numbers right-aligned in 8 characters (wider when longer), region codes
+and the region kind padded to 10, the gemeente name padded to 40 and `.` for secret or
+unknown values. The demo generator writes this shape so that the pipeline's loader is
+exercised on the real quirks, not on a tidy CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+KWB_VARIABLES_PATH = Path(__file__).with_name("kwb_variables.yaml")
+
+ENCODING = "utf-8-sig"  # UTF-8 with a byte order mark, as StatLine exports
+DELIMITER = ";"
+LINE_TERMINATOR = "\n"
+MISSING = "."  # secret (too few inhabitants) or unknown
+VALUE_WIDTH = 8
+CODE_WIDTH = 10
+NAME_WIDTH = 40
+SOORT_REGIO = {"GM": "Gemeente", "WK": "Wijk", "BU": "Buurt"}
+
+# 2019 (84583NED) inserted six education/labour columns at numbers 64-69; in earlier tables
+# every later key is six lower.
+INSERTED_2019_FROM = 64
+INSERTED_2019_COUNT = 6
+IDENTIFICATION_COLUMNS = (
+    "ID",
+    "WijkenEnBuurten",
+    "Gemeentenaam",
+    "SoortRegio",
+    "Codering",
+    "IndelingswijzigingWijkenEnBuurten",
+)
+
+
+@cache
+def kwb_spec() -> dict:
+    """kwb_variables.yaml as a dict (table ids, identification columns, variables)."""
+    return yaml.safe_load(KWB_VARIABLES_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def kwb_key_numbers() -> dict[str, int | None]:
+    """Base name -> key number in the 2019 table, identification columns included."""
+    spec = kwb_spec()
+    numbers = {c["name"]: c["number"] for c in spec["identification"]}
+    numbers.update({v["name"]: v["number_2019"] for v in spec["variables"]})
+    return numbers
+
+
+def statline_key(base_name: str, year: int) -> str:
+    """The StatLine column key of a variable in the table of `year`, e.g.
+    `statline_key("GemiddeldInkomenPerInwoner", 2018) == "GemiddeldInkomenPerInwoner_66"`."""
+    numbers = kwb_key_numbers()
+    if base_name not in numbers:
+        raise KeyError(f"{base_name} is not a variable of {KWB_VARIABLES_PATH.name}")
+    number = numbers[base_name]
+    if number is None:  # ID and WijkenEnBuurten carry no number
+        return base_name
+    if year < 2019 and number >= INSERTED_2019_FROM + INSERTED_2019_COUNT:
+        number -= INSERTED_2019_COUNT
+    return f"{base_name}_{number}"
+
+
+def format_number(value, integer: bool) -> str:
+    """A right-aligned StatLine value: `.` when missing, integers without decimals, other
+    numbers with one decimal."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        text = MISSING
+    elif integer:
+        text = str(int(value))
+    else:
+        text = f"{float(value):.1f}"
+    return text.rjust(VALUE_WIDTH)
+
+
+def _is_integer_column(series: pd.Series) -> bool:
+    return pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+
+
+def _identification_cells(row) -> list[str]:
+    code = str(row.Codering)
+    kind = SOORT_REGIO.get(code[:2])
+    if kind is None:
+        raise ValueError(f"region code {code!r} does not start with GM, WK or BU")
+    return [
+        str(row.ID),
+        code.ljust(CODE_WIDTH),  # the untyped API gives the code as the row key
+        str(row.Gemeentenaam).ljust(NAME_WIDTH),
+        kind.ljust(CODE_WIDTH),
+        code.ljust(CODE_WIDTH),
+        # CBS leaves the layout-change flag of gemeente rows empty (`.`), unpadded like ID
+        MISSING if pd.isna(row.IndelingswijzigingWijkenEnBuurten) else str(row.IndelingswijzigingWijkenEnBuurten),
+    ]
+
+
+def write_statline_csv(frame: pd.DataFrame, path: Path, year: int) -> Path:
+    """Write `frame` (identification columns + numeric variables, by base name) as a StatLine
+    CSV of the table of `year`. Integer columns are written without decimals, float columns
+    with one decimal, missing values as `.`."""
+    absent = [c for c in IDENTIFICATION_COLUMNS if c not in frame.columns]
+    if absent:
+        raise ValueError(f"cannot write {path}: identification columns missing: {absent}")
+    variables = [c for c in frame.columns if c not in IDENTIFICATION_COLUMNS]
+    header = [statline_key(c, year) for c in (*IDENTIFICATION_COLUMNS, *variables)]
+    formatted = {
+        name: [format_number(v, _is_integer_column(frame[name])) for v in frame[name].tolist()]
+        for name in variables
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding=ENCODING, newline="") as handle:
+        writer = csv.writer(
+            handle, delimiter=DELIMITER, quoting=csv.QUOTE_ALL, lineterminator=LINE_TERMINATOR
+        )
+        writer.writerow(header)
+        for position, row in enumerate(frame[list(IDENTIFICATION_COLUMNS)].itertuples(index=False)):
+            writer.writerow(_identification_cells(row) + [formatted[n][position] for n in variables])
+    return path

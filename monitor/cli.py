@@ -1,0 +1,104 @@
+"""`monitor`: the commands data engineers script against (../shared/spec/interfaces.md).
+
+    monitor refresh [--edition YEAR]       run the whole pipeline, checks included
+    monitor demo-data [--edition YEAR] [--seed N]   write demo landing files
+    monitor ui [--port N]                   serve the Dagster UI on 127.0.0.1
+
+Heavy imports (Dagster, dbt, Great Expectations) happen inside the command that needs them."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from monitor import settings
+
+DEMO_EDITIONS = [2018]
+DEMO_SEED = 2018
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from monitor.demo import generate_demo_edition
+
+    landing = settings.landing_dir()
+    editions = args.edition or DEMO_EDITIONS
+    for edition in editions:
+        folder = landing / str(edition)
+        if args.if_absent and folder.exists() and any(folder.iterdir()):
+            print(f"demo-data: {folder} exists, left as it is")
+            continue
+        print(f"demo-data: writing edition {edition} to {folder} (seed {args.seed}) ...", flush=True)
+        written = generate_demo_edition(
+            landing,
+            edition,
+            seed=args.seed,
+            n_respondents=args.n_respondents,
+            overwrite=args.overwrite,
+        )
+        print(f"demo-data: {written.summary}")
+    return 0
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from monitor.landing.discover import LandingError, find_editions
+    from orchestration.refresh import dagster_home, render_summary, run_refresh
+
+    try:
+        found = find_editions(settings.landing_dir(), args.edition)
+    except LandingError as err:
+        print(f"monitor refresh: {err}", file=sys.stderr)
+        return 2
+    dagster_home()
+    print(
+        f"monitor refresh: edition(s) {[f.edition for f in found]} from {settings.landing_dir()} "
+        f"into {settings.duckdb_path()}",
+        flush=True,
+    )
+    report = run_refresh(args.edition)
+    print(render_summary(report, settings.duckdb_path()))
+    return 0 if report.ok else 1
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from orchestration.refresh import dagster_home
+
+    dagster_home()
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [str(dagster), "dev", "-w", str(settings.REPO_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", flush=True)
+    os.execv(command[0], command)
+    return 0  # not reached
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="monitor", description="Monitor Sociale Veerkracht Noord-Brabant pipeline")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    refresh = commands.add_parser("refresh", help="run the whole pipeline (all assets and checks)")
+    refresh.add_argument("--edition", type=int, action="append", help="edition year (repeatable); default: every edition found")
+    refresh.set_defaults(run=_refresh)
+
+    demo = commands.add_parser("demo-data", help="write demo landing files")
+    demo.add_argument("--edition", type=int, action="append", help=f"edition year (repeatable); default: {DEMO_EDITIONS}")
+    demo.add_argument("--seed", type=int, default=DEMO_SEED)
+    demo.add_argument("--n-respondents", type=int, default=10_000)
+    demo.add_argument("--if-absent", action="store_true", help="leave an edition folder that already has files")
+    demo.add_argument("--overwrite", action="store_true", help="replace existing demo files")
+    demo.set_defaults(run=_demo_data)
+
+    ui = commands.add_parser("ui", help="serve the Dagster UI (127.0.0.1 by default)")
+    ui.add_argument("--port", type=int, default=int(os.environ.get("DAGSTER_PORT", "3000")))
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.set_defaults(run=_ui)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""The codebook as relational tables, so that dbt recodes and scores by joining instead of
+spelling out rules per item. The pipeline writes these to `raw.codebook_*` on every refresh;
+the dbt sources point at them."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from monitor.codebook import Codebook
+
+
+def item_table(codebook: Codebook) -> pd.DataFrame:
+    """One row per item: its scale, group and wording."""
+    return pd.DataFrame(
+        [
+            {
+                "item": item.name,
+                "item_position": item.position,
+                "scale": item.scale,
+                "scale_group": codebook.scales[item.scale].group,
+                "response_scale": item.response.name,
+                "negative": item.negative,
+                "wording": item.wording,
+            }
+            for item in codebook.items
+        ]
+    )
+
+
+def _code_rows(column: str, kind: str, values: dict, missing: dict, item=None) -> list[dict]:
+    rows = [
+        {
+            "column_name": column,
+            "column_kind": kind,
+            "code": code,
+            "label": label,
+            "is_missing": False,
+            "recoded_value": item.response.recoded(code, item.negative) if item else None,
+            "score_0_10": item.score_0_10(code) if item else None,
+        }
+        for code, label in values.items()
+    ]
+    rows += [
+        {"column_name": column, "column_kind": kind, "code": code, "label": label, "is_missing": True,
+         "recoded_value": None, "score_0_10": None}
+        for code, label in missing.items()
+    ]
+    return rows
+
+
+def code_table(codebook: Codebook) -> pd.DataFrame:
+    """One row per coded column and code it may hold: whether the code is a missing code,
+    its label and, for items, the recoded value (higher = better) and the score on 0..10.
+    Codes not listed are invalid."""
+    rows = []
+    for col in codebook.background:
+        if col.values:
+            rows += _code_rows(col.name, "background", col.values, col.missing)
+    for item in codebook.items:
+        rows += _code_rows(item.name, "item", item.response.values, item.response.missing, item)
+    frame = pd.DataFrame(rows)
+    frame["recoded_value"] = frame["recoded_value"].astype("Int64")
+    frame["score_0_10"] = frame["score_0_10"].astype("Float64")
+    return frame
+
+
+def scale_table(codebook: Codebook) -> pd.DataFrame:
+    """One row per scale: group, label, number of items and the valid items it needs."""
+    return pd.DataFrame(
+        [
+            {
+                "scale": scale.name,
+                "scale_group": scale.group,
+                "group_kind": codebook.groups[scale.group]["kind"],
+                "label": scale.label,
+                "n_items": len(scale.items),
+                "min_valid_items": math.ceil(round(codebook.min_valid_share * len(scale.items), 9)),
+            }
+            for scale in codebook.scales.values()
+        ]
+    )
+
+
+def rule_table(codebook: Codebook) -> pd.DataFrame:
+    """The thresholds of `veerkrachtig` and the typology, as one row."""
+    rules = codebook.veerkrachtig
+    return pd.DataFrame(
+        [
+            {
+                "veerkrachtig_scale": rules["scale"],
+                "resilient_min_recoded": rules["resilient_min_recoded"],
+                "min_resilient_items": rules["min_resilient"],
+                "min_valid_items": rules["min_valid"],
+                "typology_change_scale": codebook.typology["change_scale"],
+                "typology_change_threshold": codebook.typology["change_threshold"],
+                "codebook_version": codebook.version,
+            }
+        ]
+    )
+
+
+def codebook_tables(codebook: Codebook) -> dict[str, pd.DataFrame]:
+    """Every codebook table by its name in the `raw` schema."""
+    return {
+        "codebook_items": item_table(codebook),
+        "codebook_codes": code_table(codebook),
+        "codebook_scales": scale_table(codebook),
+        "codebook_rules": rule_table(codebook),
+    }

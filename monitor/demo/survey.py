@@ -1,0 +1,96 @@
+"""The raw survey file of a demo edition: respondents' answers with realistic gaps.
+
+Every column, code and missing code comes from the codebook. Gaps: each item is missing for
+1-4 % of respondents (as one of the item's missing codes, sometimes as an empty cell), about
+1 % of respondents broke off and left most items open, about 3 % gave no buurt, and a few
+did not answer the coded background questions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from monitor.codebook import Codebook
+
+ITEM_MISSING_RANGE = (0.01, 0.04)
+BREAK_OFF_SHARE = 0.01
+BREAK_OFF_ITEM_MISSING = 0.8
+EMPTY_SHARE_OF_MISSING = 0.25  # the rest of the missing answers carry a missing code
+NO_BUURT_SHARE = 0.03
+BACKGROUND_MISSING_SHARE = 0.01
+RESP_ID_DIGITS = 7
+DESIGN_WEIGHT_DECIMALS = 4
+
+
+def _with_missing(codes: np.ndarray, missing: np.ndarray, missing_codes: list[int], rng) -> pd.Series:
+    """Replace the answers where `missing` by a missing code or (sometimes) an empty cell."""
+    out = pd.array(codes, dtype="Int64")
+    if not missing.any():
+        return pd.Series(out)
+    n = int(missing.sum())
+    if missing_codes:
+        replacement = pd.array(rng.choice(missing_codes, n), dtype="Int64")
+        replacement[rng.random(n) < EMPTY_SHARE_OF_MISSING] = pd.NA
+    else:
+        replacement = pd.array([pd.NA] * n, dtype="Int64")
+    out[missing] = replacement
+    return pd.Series(out)
+
+
+def resp_ids(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Opaque unique ids: 'R' + 7 digits drawn without replacement (no order to exploit)."""
+    low = 10 ** (RESP_ID_DIGITS - 1)
+    numbers = rng.choice(9 * low, n, replace=False) + low
+    return np.array([f"R{x}" for x in numbers])
+
+
+def item_missingness(n_respondents: int, n_items: int, rng) -> np.ndarray:
+    """(respondent x item) mask of missing answers."""
+    rates = rng.uniform(*ITEM_MISSING_RANGE, n_items)
+    mask = rng.random((n_respondents, n_items)) < rates
+    break_off = rng.random(n_respondents) < BREAK_OFF_SHARE
+    mask[break_off] |= rng.random((break_off.sum(), n_items)) < BREAK_OFF_ITEM_MISSING
+    return mask
+
+
+def survey_frame(
+    codebook: Codebook,
+    edition: int,
+    respondents: pd.DataFrame,
+    answers: dict[str, np.ndarray],
+    design_weight: np.ndarray,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Assemble the survey in codebook column order. `respondents` has gemeente_code,
+    buurt_code and the simulated background attributes (named like the codebook columns);
+    `answers` maps every item to its complete answer codes."""
+    n = len(respondents)
+    buurt = respondents["buurt_code"].to_numpy().astype(object)
+    buurt[rng.random(n) < NO_BUURT_SHARE] = None
+    given = {
+        "resp_id": resp_ids(n, rng),
+        "edition": np.full(n, edition),
+        "gemeente_code": respondents["gemeente_code"].to_numpy(),
+        "buurt_code": buurt,
+        "design_weight": np.round(design_weight, DESIGN_WEIGHT_DECIMALS),
+    }
+    columns = {}
+    for col in codebook.background:
+        if col.name in given:
+            columns[col.name] = given[col.name]
+        elif col.name in respondents:
+            values = respondents[col.name].to_numpy()
+            missing = rng.random(n) < BACKGROUND_MISSING_SHARE if col.missing else np.zeros(n, bool)
+            columns[col.name] = _with_missing(values, missing, sorted(col.missing), rng)
+        else:
+            raise NotImplementedError(f"codebook background column {col.name!r} is not simulated by the demo generator")
+    mask = item_missingness(n, len(codebook.items), rng)
+    for position, item in enumerate(codebook.items):
+        columns[item.name] = _with_missing(answers[item.name], mask[:, position], sorted(item.response.missing), rng)
+    frame = pd.DataFrame({name: pd.Series(values).reset_index(drop=True) for name, values in columns.items()})
+    return frame.iloc[rng.permutation(n)].reset_index(drop=True)
+
+
+def write_survey_csv(frame: pd.DataFrame, path) -> None:
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", na_rep="")

@@ -1,0 +1,69 @@
+"""Find the editions in a landing zone: `<landing>/<edition>/survey.{csv,parquet,sav}` and
+`<landing>/<edition>/kwb.csv` (or a cbsodata download folder `kwb/`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+SURVEY_SUFFIXES = (".csv", ".parquet", ".sav")
+EDITION_FOLDER = re.compile(r"^(19|20)\d{2}$")
+
+
+class LandingError(ValueError):
+    """The landing zone does not hold what an edition needs."""
+
+
+@dataclass(frozen=True)
+class LandingEdition:
+    edition: int
+    folder: Path
+    survey_path: Path
+    kwb_path: Path
+
+
+def edition_folders(landing: Path) -> list[Path]:
+    if not landing.is_dir():
+        raise LandingError(
+            f"landing zone {landing} does not exist: set MONITOR_LANDING or run "
+            "`monitor demo-data` to write the demo editions"
+        )
+    return sorted(p for p in landing.iterdir() if p.is_dir() and EDITION_FOLDER.match(p.name))
+
+
+def _survey_file(folder: Path) -> Path:
+    found = [folder / f"survey{suffix}" for suffix in SURVEY_SUFFIXES if (folder / f"survey{suffix}").exists()]
+    if not found:
+        raise LandingError(
+            f"{folder}: no survey file; expected one of "
+            + ", ".join(f"survey{s}" for s in SURVEY_SUFFIXES)
+        )
+    if len(found) > 1:
+        raise LandingError(
+            f"{folder}: more than one survey file ({', '.join(p.name for p in found)}); keep exactly one"
+        )
+    return found[0]
+
+
+def _kwb_file(folder: Path) -> Path:
+    for candidate in (folder / "kwb.csv", folder / "kwb"):
+        if candidate.exists():
+            return candidate
+    raise LandingError(f"{folder}: no CBS key figures; expected kwb.csv (a StatLine CSV export) or kwb/")
+
+
+def find_editions(landing: Path, only: list[int] | None = None) -> list[LandingEdition]:
+    """Every edition folder in the landing zone (or only the requested ones), with its files."""
+    folders = {int(p.name): p for p in edition_folders(landing)}
+    wanted = sorted(folders) if not only else sorted(set(only))
+    absent = [e for e in wanted if e not in folders]
+    if absent:
+        raise LandingError(
+            f"{landing}: no folder for edition(s) {absent}; found {sorted(folders) or 'none'}"
+        )
+    if not wanted:
+        raise LandingError(f"{landing}: no edition folders (expected folders named like 2018/)")
+    return [
+        LandingEdition(e, folders[e], _survey_file(folders[e]), _kwb_file(folders[e])) for e in wanted
+    ]

@@ -1,0 +1,36 @@
+"""Where things live. Every path the pipeline uses is resolved here, from the environment
+variables of ../shared/spec/interfaces.md, so that no module guesses a location itself."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DUCKDB_FILENAME = "warehouse.duckdb"  # not monitor.duckdb: `monitor.x` would be ambiguous
+
+
+def _resolve(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (Path.cwd() / path).resolve()
+
+
+def landing_dir() -> Path:
+    """Raw input, one folder per edition (MONITOR_LANDING, default warehouse/landing)."""
+    return _resolve(os.environ.get("MONITOR_LANDING", str(REPO_ROOT / "warehouse" / "landing")))
+
+
+def warehouse_dir() -> Path:
+    """The DuckDB file, exports, factsheets and data-quality reports (MONITOR_WAREHOUSE)."""
+    return _resolve(os.environ.get("MONITOR_WAREHOUSE", str(REPO_ROOT / "warehouse")))
+
+
+def duckdb_path() -> Path:
+    return warehouse_dir() / DUCKDB_FILENAME
+
+
+def demo_truth_dir(landing: Path | None = None) -> Path:
+    """Where the demo generator puts its truth files: beside the landing zone, never in it,
+    so the pipeline cannot read them by accident."""
+    return (landing or landing_dir()).parent / "demo_truth"

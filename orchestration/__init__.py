@@ -1,0 +1,1 @@
+"""Dagster code location of the monitor: land -> validate -> stage -> model -> validate -> publish."""

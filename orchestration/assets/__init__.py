@@ -1,0 +1,1 @@
+"""Assets by stage: raw (land the files), dbt (stage, model, publish)."""

@@ -1,0 +1,135 @@
+"""Land: the landing-zone files and the codebook become raw tables in DuckDB.
+
+Landing files are only read. Every row of a delivered file ends up in a raw table or, for CBS
+rows that cannot be read, in raw.kwb_rejected_rows with the reason: nothing is dropped."""
+
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, asset, multi_asset
+from dagster_duckdb import DuckDBResource
+
+from monitor.cbs.kwb import load_kwb
+from monitor.codebook import load_codebook
+from monitor.codebook.tables import codebook_tables
+from monitor.landing.survey import load_survey
+from monitor.reference import kwb_variables
+from orchestration.resources import LandingZone
+from orchestration.warehouse import replace_edition_rows, replace_table
+
+RAW_SCHEMA = "raw"
+GROUP = "land"
+SURVEY_KEY = AssetKey([RAW_SCHEMA, "survey_responses"])
+KWB_KEY = AssetKey([RAW_SCHEMA, "kwb_key_figures"])
+KWB_REJECTED_KEY = AssetKey([RAW_SCHEMA, "kwb_rejected_rows"])
+CODEBOOK_TABLES = ("codebook_items", "codebook_codes", "codebook_scales", "codebook_rules")
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            AssetKey([RAW_SCHEMA, name]),
+            group_name=GROUP,
+            kinds={"duckdb"},
+            description=f"raw.{name}: the survey codebook (monitor/codebook/survey_codebook.yaml) as a table for dbt.",
+        )
+        for name in CODEBOOK_TABLES
+    ],
+)
+def raw_codebook(context: AssetExecutionContext, warehouse: DuckDBResource):
+    """Write the codebook tables that dbt recodes and scores with."""
+    tables = codebook_tables(load_codebook())
+    with warehouse.get_connection() as conn:
+        for name in CODEBOOK_TABLES:
+            rows = replace_table(conn, RAW_SCHEMA, name, tables[name])
+            yield MaterializeResult(asset_key=AssetKey([RAW_SCHEMA, name]), metadata={"rows": rows})
+
+
+@asset(
+    key=SURVEY_KEY,
+    group_name=GROUP,
+    kinds={"duckdb", "pandas"},
+    description=(
+        "raw.survey_responses: each edition's survey file as delivered, one row per respondent, "
+        "typed by the codebook (extra columns kept). Guarded by the raw GX suite."
+    ),
+)
+def raw_survey_responses(context: AssetExecutionContext, landing: LandingZone, warehouse: DuckDBResource) -> MaterializeResult:
+    codebook = load_codebook()
+    per_edition = {}
+    for found in landing.editions_to_load():
+        loaded = load_survey(found.survey_path, found.edition, codebook)
+        with warehouse.get_connection() as conn:
+            rows = replace_edition_rows(conn, RAW_SCHEMA, "survey_responses", loaded.frame, found.edition, "_landing_edition")
+        context.log.info(f"edition {found.edition}: {rows:,} respondents from {found.survey_path}")
+        per_edition[str(found.edition)] = {
+            "file": str(found.survey_path),
+            "rows": rows,
+            "extra_columns": loaded.extra_columns,
+            "defaulted_columns": loaded.defaulted_columns,
+        }
+    return MaterializeResult(
+        metadata={
+            "rows": sum(e["rows"] for e in per_edition.values()),
+            "editions": MetadataValue.json(per_edition),
+        }
+    )
+
+
+def _with_spec_variables(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Add the spec's CBS variables a file lacks as empty columns, so staging can select them
+    in every edition; which ones were absent is reported, and the raw suite fails when a
+    variable the weighting needs is absent."""
+    absent = [name for name in kwb_variables() if name not in frame.columns]
+    for name in absent:
+        frame[name] = pd.Series(pd.NA, index=frame.index, dtype="Float64")
+    return frame, absent
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            KWB_KEY,
+            group_name=GROUP,
+            kinds={"duckdb", "pandas"},
+            description=(
+                "raw.kwb_key_figures: each edition's CBS Kerncijfers wijken en buurten, all regions of "
+                "the file, codes stripped, `.` as NULL, columns named by CBS key without the number."
+            ),
+        ),
+        AssetSpec(
+            KWB_REJECTED_KEY,
+            group_name=GROUP,
+            kinds={"duckdb"},
+            description="raw.kwb_rejected_rows: rows of a CBS file that could not be read, with the reason.",
+        ),
+    ],
+)
+def raw_kwb_key_figures(context: AssetExecutionContext, landing: LandingZone, warehouse: DuckDBResource):
+    per_edition, rejected_total = {}, 0
+    for found in landing.editions_to_load():
+        loaded = load_kwb(found.kwb_path, found.edition)
+        frame, absent = _with_spec_variables(loaded.frame)
+        rejected = loaded.rejected.astype("string").assign(edition=found.edition)
+        with warehouse.get_connection() as conn:
+            rows = replace_edition_rows(conn, RAW_SCHEMA, "kwb_key_figures", frame, found.edition)
+            replace_edition_rows(conn, RAW_SCHEMA, "kwb_rejected_rows", rejected, found.edition)
+        if len(rejected):
+            context.log.warning(
+                f"edition {found.edition}: {len(rejected)} row(s) of {found.kwb_path} could not be read; "
+                f"see raw.kwb_rejected_rows (first reason: {rejected['reason'].iloc[0]})"
+            )
+        rejected_total += len(rejected)
+        per_edition[str(found.edition)] = {
+            "file": str(found.kwb_path),
+            "cbs_table_id": loaded.table_id,
+            "rows": rows,
+            "rows_by_region_type": frame["region_type"].value_counts().to_dict(),
+            "rejected_rows": len(rejected),
+            "variables_absent_from_file": absent,
+        }
+        context.log.info(f"edition {found.edition}: {rows:,} CBS regions from {found.kwb_path}")
+    yield MaterializeResult(
+        asset_key=KWB_KEY,
+        metadata={"rows": sum(e["rows"] for e in per_edition.values()), "editions": MetadataValue.json(per_edition)},
+    )
+    yield MaterializeResult(asset_key=KWB_REJECTED_KEY, metadata={"rows": rejected_total})

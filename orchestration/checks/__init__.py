@@ -1,0 +1,1 @@
+"""Asset checks by the stage they guard."""

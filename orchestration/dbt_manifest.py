@@ -1,0 +1,39 @@
+"""The dbt project as Dagster sees it, with a manifest that is parsed again whenever a model,
+macro, seed or test is newer than it (so a fresh clone needs no separate prepare step)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from monitor.settings import DBT_PROJECT_DIR
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+SOURCE_FOLDERS = ("models", "macros", "seeds", "tests")
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    files = [project_dir / "dbt_project.yml"]
+    for folder in SOURCE_FOLDERS:
+        files += [p for p in (project_dir / folder).rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in files)
+
+
+def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
+    """Parse the dbt project when its manifest is missing or older than its sources."""
+    manifest = project.manifest_path
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project.project_dir):
+        return manifest
+    dbt = Path(sys.executable).with_name("dbt")
+    completed = subprocess.run(
+        [str(dbt), "parse", "--quiet", "--profiles-dir", str(project.profiles_dir)],
+        cwd=project.project_dir,
+        capture_output=True,
+        text=True,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"dbt parse failed in {project.project_dir}:\n{completed.stdout}\n{completed.stderr}")
+    return manifest

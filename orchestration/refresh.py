@@ -1,0 +1,181 @@
+"""Run the refresh job in this process and summarise it for the person waiting at the terminal.
+
+Used by `monitor refresh` and by the tests, so that both exercise the same Dagster job."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from dagster import DagsterInstance
+
+from monitor import settings
+
+DAGSTER_YAML = """\
+# Written by `monitor`: the Dagster instance of this warehouse (runs, events, check results).
+telemetry:
+  enabled: false
+run_queue:
+  # DuckDB allows one writer per file: runs launched from the UI wait for each other.
+  max_concurrent_runs: 1
+"""
+
+
+def dagster_home() -> Path:
+    """DAGSTER_HOME, defaulting to <warehouse>/dagster_home so that runs started from the CLI
+    show in the UI (`make ui`) with their check results."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.warehouse_dir() / "dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+@dataclass
+class CheckSummary:
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass
+class RefreshReport:
+    success: bool
+    run_id: str
+    checks: list[CheckSummary] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def failed_checks(self) -> list[CheckSummary]:
+        return [c for c in self.checks if not c.passed]
+
+    @property
+    def ok(self) -> bool:
+        return self.success and not self.failed_checks
+
+
+def _run_config(editions: list[int] | None) -> dict:
+    return {
+        "resources": {"landing": {"config": {"path": str(settings.landing_dir()), "editions": editions or []}}},
+        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+    }
+
+
+def _check_summaries(result) -> list[CheckSummary]:
+    summaries = []
+    for evaluation in result.get_asset_check_evaluations():
+        meta = evaluation.metadata or {}
+        detail = meta.get("failure_summary")
+        summaries.append(
+            CheckSummary(
+                name=evaluation.asset_check_key.to_user_string(),
+                passed=evaluation.passed,
+                detail="" if evaluation.passed or detail is None else str(detail.value),
+            )
+        )
+    return summaries
+
+
+def run_refresh(editions: list[int] | None = None, instance: DagsterInstance | None = None) -> RefreshReport:
+    """Materialize every asset (checks included) for the editions (None: all found)."""
+    from orchestration.definitions import build_definitions
+    from orchestration.jobs import REFRESH_JOB_NAME
+
+    if instance is None:
+        dagster_home()
+        instance = DagsterInstance.get()
+    job = build_definitions().resolve_job_def(REFRESH_JOB_NAME)
+    result = job.execute_in_process(run_config=_run_config(editions), instance=instance, raise_on_error=False)
+    failures = [e for e in result.all_events if e.is_step_failure]
+    return RefreshReport(
+        success=result.success,
+        run_id=result.run_id,
+        checks=_check_summaries(result),
+        failed_steps=[e.step_key for e in failures],
+        error="\n".join(str(e.event_specific_data.error.message).strip() for e in failures) or None,
+    )
+
+
+# -- summary --------------------------------------------------------------------------------
+
+STAGE_TABLES = [
+    ("land", "raw.survey_responses", "_landing_edition"),
+    ("land", "raw.kwb_key_figures", "edition"),
+    ("stage", "staging.stg_survey__respondents", "edition"),
+    ("stage", "staging.stg_cbs__kwb_regions", "edition"),
+    ("model", "intermediate.int_respondent_indicators", "edition"),
+    ("publish", "monitor.monitor_area_estimates", "edition"),
+]
+HEADLINE_INDICATORS = ("veerkracht_score", "pct_veerkrachtig", "persoonlijk", "sociaal", "omgeving")
+
+
+def _table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, table = qualified.split(".")
+    return bool(
+        conn.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def warehouse_lines(database: Path) -> list[str]:
+    """Rows per stage and edition and the province headline figures, read from the warehouse."""
+    if not database.exists():
+        return [f"no warehouse at {database}"]
+    lines = []
+    with duckdb.connect(str(database), read_only=True) as conn:
+        lines.append("rows per stage:")
+        for stage, table, edition_column in STAGE_TABLES:
+            if not _table_exists(conn, table):
+                lines.append(f"  {stage:<8} {table:<42} not built")
+                continue
+            counts = conn.execute(
+                f"select {edition_column}, count(*) from {table} group by 1 order by 1"
+            ).fetchall()
+            shown = ", ".join(f"{edition}: {n:,}" for edition, n in counts) or "empty"
+            lines.append(f"  {stage:<8} {table:<42} {shown}")
+        if _table_exists(conn, "monitor.monitor_area_estimates"):
+            lines.append("headline (provincie Noord-Brabant):")
+            rows = conn.execute(
+                "select edition, indicator, estimate, ci_lower, ci_upper, n_respondents "
+                "from monitor.monitor_area_estimates where area_level = 'provincie' "
+                "and indicator in (select unnest(?)) order by edition, indicator",
+                [list(HEADLINE_INDICATORS)],
+            ).fetchall()
+            for edition, indicator, estimate, lower, upper, n in rows:
+                figure = "suppressed" if estimate is None else f"{estimate:6.2f}  [{lower:.2f}, {upper:.2f}]"
+                lines.append(f"  {edition}  {indicator:<18} {figure}  n={n:,}")
+            suppressed = conn.execute(
+                "select edition, count(distinct area_code) from monitor.monitor_area_estimates "
+                "where area_level = 'gemeente' and suppressed and indicator = 'veerkracht_score' group by 1"
+            ).fetchall()
+            for edition, n in suppressed:
+                lines.append(f"  {edition}  {n} gemeente(n) suppressed (too few respondents)")
+    return lines
+
+
+def render_summary(report: RefreshReport, database: Path) -> str:
+    passed = sum(c.passed for c in report.checks)
+    lines = [
+        "",
+        "=" * 72,
+        f"monitor refresh: {'OK' if report.ok else 'FAILED'}   (Dagster run {report.run_id})",
+        f"checks: {passed} passed, {len(report.failed_checks)} failed",
+    ]
+    for check in report.failed_checks:
+        lines.append(f"  FAILED {check.name}")
+        lines += [f"    {line}" for line in check.detail.splitlines()]
+    if report.failed_steps:
+        lines.append(f"failed steps: {', '.join(report.failed_steps)}")
+        lines += [f"  {line}" for line in (report.error or "").splitlines()]
+    lines += warehouse_lines(database)
+    lines.append(f"warehouse: {database}")
+    lines.append(f"Dagster UI with this run and its checks: make ui (DAGSTER_HOME={os.environ.get('DAGSTER_HOME', '')})")
+    lines.append("=" * 72)
+    return "\n".join(lines)
