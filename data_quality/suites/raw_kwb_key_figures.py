@@ -6,7 +6,7 @@ from __future__ import annotations
 from data_quality.expectations import Expect, in_set, not_null
 
 SUITE_NAME = "raw_kwb_key_figures"
-REGION_CODE = r"^(NL[0-9]{2}|GM[0-9]{4}|WK[0-9]{6}|BU[0-9]{8})$"
+REGION_CODE = r"^(?:NL[0-9]{2}|GM[0-9]{4}|WK[0-9]{6}|BU[0-9]{8})$"
 
 
 def build_suite(edition: int, brabant_gemeenten: list[str], weighting_variables: list[str]) -> list[Expect]:

@@ -27,7 +27,7 @@ MISSING = "."  # secret (too few inhabitants) or unknown
 VALUE_WIDTH = 8
 CODE_WIDTH = 10
 NAME_WIDTH = 40
-SOORT_REGIO = {"GM": "Gemeente", "WK": "Wijk", "BU": "Buurt"}
+SOORT_REGIO = {"GM": "Gemeente", "WK": "Wijk", "BU": "Buurt"}  # code prefix -> SoortRegio label
 
 # 2019 (84583NED) inserted six education/labour columns at numbers 64-69; in earlier tables
 # every later key is six lower.
@@ -90,14 +90,11 @@ def _is_integer_column(series: pd.Series) -> bool:
 
 def _identification_cells(row) -> list[str]:
     code = str(row.Codering)
-    kind = SOORT_REGIO.get(code[:2])
-    if kind is None:
-        raise ValueError(f"region code {code!r} does not start with GM, WK or BU")
     return [
         str(row.ID),
         code.ljust(CODE_WIDTH),  # the untyped API gives the code as the row key
         str(row.Gemeentenaam).ljust(NAME_WIDTH),
-        kind.ljust(CODE_WIDTH),
+        str(row.SoortRegio).ljust(CODE_WIDTH),
         code.ljust(CODE_WIDTH),
         # CBS leaves the layout-change flag of gemeente rows empty (`.`), unpadded like ID
         MISSING if pd.isna(row.IndelingswijzigingWijkenEnBuurten) else str(row.IndelingswijzigingWijkenEnBuurten),

@@ -67,7 +67,7 @@ def _answer(models, latents: Latents, rows: np.ndarray | None, rng) -> dict[str,
 
 
 def _outcome_answers(models, latents: Latents, persons: pd.DataFrame, figures: pd.DataFrame,
-                     codebook: Codebook, population_fraction: float, rng) -> tuple[dict, list[str], float]:
+                     codebook: Codebook, rng) -> tuple[dict, list[str], float]:
     """Coping and change answers of every simulated adult, with the weak buurten planted.
     Returns the ranks, the weak buurt codes and the realised effect of planting (points)."""
     source = {"coping": latents.coping, "change": latents.change}
@@ -84,7 +84,8 @@ def _outcome_answers(models, latents: Latents, persons: pd.DataFrame, figures: p
     in_weak = np.isin(persons["buurt"].to_numpy(), np.flatnonzero(figures["buurt_code"].isin(weak)))
     for m in models:
         if m.source == "coping":
-            ranks[m.item.name][in_weak] = m.ranks(latents.coping[in_weak] - WEAK_BUURT_SHIFT, noise[m.item.name][in_weak])
+            shifted = latents.coping[in_weak] - WEAK_BUURT_SHIFT  # same noise: only the shift differs
+            ranks[m.item.name][in_weak] = m.ranks(shifted, noise[m.item.name][in_weak])
     planted_score, _ = item_model.coping_truth(models, ranks, codebook)
     effect = float(planted_score[in_weak].mean() - score[in_weak].mean()) if in_weak.any() else float("nan")
     return ranks, weak, effect
@@ -117,13 +118,18 @@ def _truth(codebook, edition, seed, population_fraction, n_respondents, layout, 
     gemeenten = layout.gemeenten.set_index("gemeente_code")[["gemeente_name", "inhabitants"]].rename(
         columns={"gemeente_name": "name"})
     wijk_of = figures.groupby("wijk_code")
-    wijken = pd.DataFrame({"gemeente_code": wijk_of["gemeente_code"].first(), "inhabitants": wijk_of["AantalInwoners"].sum()})
+    wijken = pd.DataFrame(
+        {"gemeente_code": wijk_of["gemeente_code"].first(), "inhabitants": wijk_of["AantalInwoners"].sum()}
+    )
     buurten = figures.set_index("buurt_code")[["gemeente_code"]].assign(inhabitants=inhabitants)
     reported_buurt = survey["buurt_code"].dropna()
 
     # What an unweighted mean of respondents would give on average (P(asked) x P(response)).
     w = sample.inclusion
-    unweighted = {"veerkracht_score": np.average(score, weights=w), "pct_veerkrachtig": 100 * np.average(resilient, weights=w)}
+    unweighted = {
+        "veerkracht_score": np.average(score, weights=w),
+        "pct_veerkrachtig": 100 * np.average(resilient, weights=w),
+    }
     province = {
         "inhabitants": int(figures["AantalInwoners"].sum()),
         "adults": int(round(len(persons) / population_fraction)),
@@ -153,7 +159,9 @@ def _truth(codebook, edition, seed, population_fraction, n_respondents, layout, 
         "strongest_resources": list(planted)[:5],
         "weak_buurten": weak,
         "weak_buurt_effect": effect,
-        "gemeenten": records(table(persons["gemeente_code"].to_numpy(), survey["gemeente_code"].value_counts(), gemeenten)),
+        "gemeenten": records(
+            table(persons["gemeente_code"].to_numpy(), survey["gemeente_code"].value_counts(), gemeenten)
+        ),
         "wijken": records(table(wijk_codes, ("WK" + reported_buurt.str[2:8]).value_counts(), wijken)),
         "buurten": records(table(buurt_codes, reported_buurt.value_counts(), buurten)),
     }
@@ -190,11 +198,11 @@ def generate_demo_edition(
     outcome_models = [m for m in models if m.source in ("coping", "change")]
     resource_models = [m for m in models if m.source not in ("coping", "change")]
 
-    ranks, weak, effect = _outcome_answers(outcome_models, latents, persons, figures, codebook,
-                                           population_fraction, rng["planting"])
+    ranks, weak, effect = _outcome_answers(outcome_models, latents, persons, figures, codebook, rng["planting"])
     sample = draw_sample(persons, population_fraction, n_respondents, rng["sampling"])
     rows = sample.respondents
-    answers = _codes(outcome_models, ranks, rows) | _codes(resource_models, _answer(resource_models, latents, rows, rng["items"]))
+    resource_ranks = _answer(resource_models, latents, rows, rng["items"])  # respondents only: saves time
+    answers = _codes(outcome_models, ranks, rows) | _codes(resource_models, resource_ranks)
     respondents = persons.iloc[rows].reset_index(drop=True).assign(
         buurt_code=figures["buurt_code"].to_numpy()[persons["buurt"].to_numpy()[rows]]
     )

@@ -87,7 +87,9 @@ def item_models(codebook: Codebook, rng: np.random.Generator) -> list[ItemModel]
             multi = len(codebook.scales[item.scale].items) > 1
             source, loading = item.scale, LOADING_MULTI_ITEM if multi else LOADING_SINGLE_ITEM
         else:
-            raise NotImplementedError(f"codebook item {item.name}: scale {item.scale!r} has no latent in the demo model")
+            raise NotImplementedError(
+                f"codebook item {item.name}: scale {item.scale!r} has no latent in the demo model"
+            )
         answers = _ranked_answers(item)
         models.append(
             ItemModel(

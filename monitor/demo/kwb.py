@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from monitor.cbs.statline import kwb_spec
+from monitor.cbs.statline import SOORT_REGIO, kwb_spec
 from monitor.demo.layout import Layout
 
 AGE_BANDS = ("k_0Tot15Jaar", "k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar", "k_65JaarOfOuder")
@@ -178,7 +178,7 @@ def statline_frame(layout: Layout, buurt_figures: pd.DataFrame) -> pd.DataFrame:
             "ID": np.arange(1, len(rows) + 1),
             "WijkenEnBuurten": rows.code,
             "Gemeentenaam": rows.gemeente_code.map(names),
-            "SoortRegio": rows.code.str[:2],  # the writer turns the prefix into the label
+            "SoortRegio": rows.code.str[:2].map(SOORT_REGIO),
             "Codering": rows.code,
             "IndelingswijzigingWijkenEnBuurten": np.where(rows.code.str.startswith("GM"), None, "1"),
         }

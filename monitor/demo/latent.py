@@ -3,8 +3,9 @@
 Per resource group (persoonlijk, sociaal, omgeving) a group factor, driven by person traits
 and by the buurt; every resource scale of the codebook is that factor plus its own part.
 Coping (the veerkracht_score items) = the planted effects of the resource scales (personal
-strongest, then social, then environmental, with a clear gap) + a buurt effect tied to the
-published CBS income/benefit figures + a small gemeente effect + noise. Weak buurten get an
+strongest, then social, then environmental, with a clear gap) + a slow decline with age and a
+dip from 75 + a buurt effect tied to the published CBS income/benefit figures + a small
+gemeente effect + noise. Weak buurten get an
 extra negative shift. Veranderbereidheid is more open among the young and the educated.
 Every latent is standardized over the simulated population (mean 0, SD 1).
 """
@@ -116,7 +117,8 @@ def simulate_latents(codebook: Codebook, persons: pd.DataFrame, traits: pd.DataF
     gemeenten, gemeente_index = np.unique(persons["gemeente_code"].to_numpy(), return_inverse=True)
     gemeente_effect = rng.normal(0, GEMEENTE_EFFECT_SD, len(gemeenten))[gemeente_index]
     age = persons["age"].to_numpy()
-    raw = (signal + AGE_SLOPE * (age - 45) + OLD_AGE_EFFECT * (age >= 75) - BUURT_EFFECT * deprivation[persons["buurt"].to_numpy()]
+    raw = (signal + AGE_SLOPE * (age - 45) + OLD_AGE_EFFECT * (age >= 75)
+           - BUURT_EFFECT * deprivation[persons["buurt"].to_numpy()]
            + gemeente_effect + rng.normal(0, noise_sd, n))
     coping_sd = raw.std()
 

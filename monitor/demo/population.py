@@ -80,7 +80,8 @@ def _household(age, single_share, rng) -> np.ndarray:
 
 def _paid_work(age, education, rng) -> np.ndarray:
     """1 yes, 2 no: by age, lower for low education during working life."""
-    p = _by_age(age, PAID_WORK_BY_AGE) + np.where(age < 65, np.select([education == 1, education == 3], [-0.12, 0.06], 0.0), 0.0)
+    by_education = np.select([education == 1, education == 3], [-0.12, 0.06], 0.0)
+    p = _by_age(age, PAID_WORK_BY_AGE) + np.where(age < 65, by_education, 0.0)
     return np.where(rng.random(len(age)) < p, 1, 2)
 
 

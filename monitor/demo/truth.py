@@ -15,7 +15,7 @@ import pandas as pd
 
 WEAK_BUURT_COUNT = 8
 WEAK_BUURT_MIN_INHABITANTS = 300
-WEAK_BUURT_MAX_SHARE = 0.06  # of the gemeente's inhabitants: the gemeente must stay above the province
+WEAK_BUURT_MAX_SHARE = 0.05  # of the gemeente's inhabitants: the gemeente must stay above the province
 WEAK_GEMEENTE_MARGIN = 0.10  # points above the province before planting
 DECIMALS = 3
 

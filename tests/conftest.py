@@ -1,0 +1,75 @@
+"""Shared fixtures: a small demo edition and a warehouse built from it by the real Dagster job.
+
+The pipeline tests materialize every asset (raw loaders, GX checks, dbt build) into a
+temporary warehouse, as `monitor refresh` does; only the size of the demo edition differs."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from monitor.demo import generate_demo_edition
+from monitor.settings import REPO_ROOT
+
+# Small but large enough that every gemeente has respondents and the province estimate is tight.
+SMALL_DEMO = {"seed": 7, "n_respondents": 3000, "population_fraction": 0.05}
+EDITION = 2018
+SHARED_CBS = REPO_ROOT.parent / "shared" / "data" / "cbs"
+
+
+@contextmanager
+def monitor_env(landing: Path, warehouse: Path):
+    """Point the pipeline at a landing zone and a warehouse, as the environment variables of
+    the interfaces spec do."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MONITOR_LANDING", str(landing))
+        patch.setenv("MONITOR_WAREHOUSE", str(warehouse))
+        patch.delenv("MONITOR_DUCKDB_PATH", raising=False)
+        yield
+
+
+def refresh(landing: Path, warehouse: Path, editions: list[int] | None = None):
+    """Run the refresh job in process on an ephemeral Dagster instance."""
+    from dagster import DagsterInstance
+
+    from orchestration.refresh import run_refresh
+
+    with monitor_env(landing, warehouse):
+        return run_refresh(editions, instance=DagsterInstance.ephemeral())
+
+
+@dataclass
+class BuiltWarehouse:
+    landing: Path
+    warehouse: Path
+    report: object
+    truth: dict
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.warehouse / "warehouse.duckdb"
+
+    def query(self, sql: str, params=None):
+        import duckdb
+
+        with duckdb.connect(str(self.duckdb_path), read_only=True) as conn:
+            return conn.execute(sql, params or []).df()
+
+
+@pytest.fixture(scope="session")
+def demo_landing(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("demo")
+    generate_demo_edition(root / "landing", EDITION, **SMALL_DEMO)
+    return root / "landing"
+
+
+@pytest.fixture(scope="session")
+def built_demo(demo_landing, tmp_path_factory) -> BuiltWarehouse:
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    report = refresh(demo_landing, warehouse)
+    truth = json.loads((demo_landing.parent / "demo_truth" / str(EDITION) / "truth.json").read_text())
+    return BuiltWarehouse(demo_landing, warehouse, report, truth)
