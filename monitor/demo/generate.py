@@ -76,9 +76,11 @@ def _outcome_answers(models, latents: Latents, persons: pd.DataFrame, figures: p
     score, _ = item_model.coping_truth(models, ranks, codebook)
 
     gemeente_scores = pd.Series(score).groupby(persons["gemeente_code"].to_numpy()).mean()
+    buurt_scores = pd.Series(score).groupby(persons["buurt"].to_numpy()).mean()
     buurten = figures[["buurt_code", "gemeente_code"]].assign(
         inhabitants=figures["AantalInwoners"],
         gemeente_inhabitants=figures.groupby("gemeente_code")["AantalInwoners"].transform("sum"),
+        score=buurt_scores.reindex(range(len(figures))).to_numpy(),
     )
     weak = choose_weak_buurten(buurten, gemeente_scores, score.mean(), rng)
     in_weak = np.isin(persons["buurt"].to_numpy(), np.flatnonzero(figures["buurt_code"].isin(weak)))

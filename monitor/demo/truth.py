@@ -40,12 +40,15 @@ def choose_weak_buurten(buurten: pd.DataFrame, gemeente_scores: pd.Series, provi
                         rng: np.random.Generator) -> list[str]:
     """About eight buurten of at least 300 inhabitants in gemeenten that score above the
     province, one per gemeente, larger buurten more likely (they have more respondents).
-    `buurten` has buurt_code, gemeente_code, inhabitants, gemeente_inhabitants."""
+    Only buurten not already above their gemeente, so that planting puts them clearly below it.
+    `buurten` has buurt_code, gemeente_code, inhabitants, gemeente_inhabitants and score (the
+    buurt's true mean before planting)."""
     good = gemeente_scores.index[gemeente_scores > province_score + WEAK_GEMEENTE_MARGIN]
     candidates = buurten[
         buurten.gemeente_code.isin(good)
         & (buurten.inhabitants >= WEAK_BUURT_MIN_INHABITANTS)
         & (buurten.inhabitants <= WEAK_BUURT_MAX_SHARE * buurten.gemeente_inhabitants)
+        & (buurten.score <= buurten.gemeente_code.map(gemeente_scores))
     ]
     gemeenten = candidates.gemeente_code.unique()
     if len(gemeenten) == 0:
