@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DAGSTER_PORT ?= 3000
 
-.PHONY: demo test ui docs clean-warehouse
+.PHONY: demo test ui lint clean-warehouse
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -26,3 +26,6 @@ ui: $(STAMP)
 
 clean-warehouse:
 	rm -rf warehouse/warehouse.duckdb warehouse/dagster_home
+
+lint: $(STAMP)
+	$(BIN)/ruff check monitor orchestration data_quality tests

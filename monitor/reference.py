@@ -5,12 +5,10 @@ from __future__ import annotations
 from functools import cache
 
 import pandas as pd
-import yaml
 
-from monitor.settings import DBT_PROJECT_DIR, REPO_ROOT
+from monitor.settings import DBT_PROJECT_DIR
 
 SEEDS = DBT_PROJECT_DIR / "seeds"
-KWB_SPEC_PATH = REPO_ROOT / "monitor" / "cbs" / "kwb_variables.yaml"
 
 
 @cache
@@ -24,17 +22,3 @@ def brabant_gemeenten(edition: int) -> pd.DataFrame:
     first = seed["first_edition"].fillna(0)
     last = seed["last_edition"].fillna(9999)
     return seed[(first <= edition) & (edition <= last)].reset_index(drop=True)
-
-
-@cache
-def kwb_spec() -> dict:
-    return yaml.safe_load(KWB_SPEC_PATH.read_text(encoding="utf-8"))
-
-
-def kwb_variables(required_for: str | None = None) -> list[str]:
-    """Base names of the CBS variables the project uses (optionally: those a stage needs)."""
-    return [
-        v["name"]
-        for v in kwb_spec()["variables"]
-        if required_for is None or required_for in v["required_for"]
-    ]

@@ -1,6 +1,10 @@
 """The code location: assets, checks, jobs and resources, each defined beside its stage."""
 
-from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
+from dagster import (
+    Definitions,
+    load_asset_checks_from_modules,
+    load_assets_from_modules,
+)
 
 from orchestration.assets import dbt, raw
 from orchestration.checks import raw as raw_checks

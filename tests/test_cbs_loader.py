@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from monitor.cbs.kwb import KwbFileError, KwbLoad, base_name, load_kwb
+from monitor.reference import brabant_gemeenten
 from monitor.settings import REPO_ROOT
 
 SHARED_DIR = Path(os.environ.get("MONITOR_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -22,7 +23,6 @@ KWB_2017 = CBS_DIR / "kwb_2017_83765NED_nl_subset.csv"
 KWB_2019 = CBS_DIR / "kwb_2019_84583NED_amsterdam.csv"
 RENAMED_2019 = CBS_DIR / "kwb_2019_gemeenten_renamed.csv"
 COLUMNS_2019 = CBS_DIR / "columns_84583NED.txt"
-BRABANT_SEED = REPO_ROOT / "dbt_project" / "seeds" / "brabant_gemeenten.csv"
 
 # Only the tests on the real exports need ../shared; the synthetic refusals always run.
 real_files = pytest.mark.skipif(
@@ -53,12 +53,7 @@ def _rejected_code(rejected: pd.DataFrame) -> pd.Series:
 
 
 def _brabant_codes(edition: int) -> set[str]:
-    if not BRABANT_SEED.is_file():
-        pytest.skip(f"Brabant seed not found at {BRABANT_SEED}")
-    seed = pd.read_csv(BRABANT_SEED, dtype={"gemeente_code": str})
-    first = seed["first_edition"].fillna(0)
-    last = seed["last_edition"].fillna(9999)
-    return set(seed.loc[(first <= edition) & (last >= edition), "gemeente_code"])
+    return set(brabant_gemeenten(edition)["gemeente_code"])
 
 
 # --- base names ---------------------------------------------------------------------------

@@ -1,1 +1,26 @@
-"""CBS Kerncijfers wijken en buurten (KWB): the variable spec, the reader and the writer."""
+"""CBS Kerncijfers wijken en buurten: the project's spec of it (kwb_variables.yaml), the
+reader of delivered files (kwb.py) and the StatLine CSV writer the demo uses (statline.py)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+KWB_VARIABLES_PATH = Path(__file__).with_name("kwb_variables.yaml")
+
+
+@cache
+def kwb_spec() -> dict:
+    """kwb_variables.yaml as a dict (table ids, identification columns, variables)."""
+    return yaml.safe_load(KWB_VARIABLES_PATH.read_text(encoding="utf-8"))
+
+
+def kwb_variables(required_for: str | None = None) -> list[str]:
+    """Base names of the CBS variables the project uses (optionally: those a stage needs)."""
+    return [
+        v["name"]
+        for v in kwb_spec()["variables"]
+        if required_for is None or required_for in v["required_for"]
+    ]

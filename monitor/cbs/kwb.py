@@ -19,14 +19,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-VARIABLES_FILE = Path(__file__).with_name("kwb_variables.yaml")
+from monitor.cbs import kwb_spec
+from monitor.landing.text import decode_utf8
 
 # Identification columns (base name -> output name). The output names are the project's, so
 # that later stages do not depend on CBS spelling.
@@ -85,17 +84,12 @@ def base_name(key: str) -> str:
     return stem if sep and stem and number.isdigit() else key
 
 
-@lru_cache(maxsize=1)
-def _spec() -> dict:
-    return yaml.safe_load(VARIABLES_FILE.read_text(encoding="utf-8"))
-
-
 def _table_id(edition: int) -> str | None:
-    return _spec().get("table_ids", {}).get(int(edition))
+    return kwb_spec().get("table_ids", {}).get(int(edition))
 
 
 def _known_numeric() -> set[str]:
-    return {v["name"] for v in _spec().get("variables", [])}
+    return {v["name"] for v in kwb_spec().get("variables", [])}
 
 
 def load_kwb(path: Path, edition: int) -> KwbLoad:
@@ -133,21 +127,7 @@ def load_kwb(path: Path, edition: int) -> KwbLoad:
 
 
 def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    if not data.strip():
-        raise KwbFileError(
-            f"{path}: the file is empty; expected a CBS KWB CSV export (a header and one row per region)"
-        )
-    if b"\x00" in data[:4096]:
-        raise KwbFileError(f"{path}: binary content (NUL bytes), not a CSV file; expected a CBS KWB CSV export")
-    try:
-        return data.decode("utf-8-sig")  # StatLine exports start with a BOM; utf-8-sig drops it
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise KwbFileError(
-            f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} on line {line}); "
-            "expected a CBS KWB CSV export as StatLine saves it (UTF-8)"
-        ) from None
+    return decode_utf8(path, KwbFileError, "a CBS KWB CSV export as StatLine saves it (a header and one row per region)")
 
 
 def _delimiter(path: Path, text: str) -> str:

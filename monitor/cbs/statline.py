@@ -16,9 +16,8 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-KWB_VARIABLES_PATH = Path(__file__).with_name("kwb_variables.yaml")
+from monitor.cbs import KWB_VARIABLES_PATH, kwb_spec
 
 ENCODING = "utf-8-sig"  # UTF-8 with a byte order mark, as StatLine exports
 DELIMITER = ";"
@@ -41,12 +40,6 @@ IDENTIFICATION_COLUMNS = (
     "Codering",
     "IndelingswijzigingWijkenEnBuurten",
 )
-
-
-@cache
-def kwb_spec() -> dict:
-    """kwb_variables.yaml as a dict (table ids, identification columns, variables)."""
-    return yaml.safe_load(KWB_VARIABLES_PATH.read_text(encoding="utf-8"))
 
 
 @cache

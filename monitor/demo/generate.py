@@ -24,7 +24,12 @@ from monitor.demo.layout import LAYOUT_FILES, build_layout
 from monitor.demo.population import simulate_adults
 from monitor.demo.sampling import Sample, draw_sample
 from monitor.demo.survey import survey_frame, write_survey_csv
-from monitor.demo.truth import area_truth, choose_weak_buurten, records, write_truth_json
+from monitor.demo.truth import (
+    area_truth,
+    choose_weak_buurten,
+    records,
+    write_truth_json,
+)
 
 GENERATOR_VERSION = "1.0.0"
 STREAMS = ("layout", "kwb", "population", "latents", "items", "planting", "sampling", "survey")

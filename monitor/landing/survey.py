@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from monitor.codebook import Codebook, load_codebook
+from monitor.landing.text import decode_utf8
 
 MAX_EXAMPLES = 5
 HEADER_LINES = 1  # line numbers in messages count the header, as an editor shows them
@@ -35,22 +36,8 @@ class SurveyLoad:
     value_labels: dict[str, dict] = field(default_factory=dict)
 
 
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    if not data.strip():
-        raise SurveyFileError(f"{path}: the file is empty; expected a header and one row per respondent")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        raise SurveyFileError(
-            f"{path}: not UTF-8 (byte 0x{data[err.start]:02x} on line {line}); "
-            "save the file as UTF-8 (the codebook requires it)"
-        ) from None
-
-
 def _read_csv(path: Path) -> pd.DataFrame:
-    text = _decode(path)
+    text = decode_utf8(path, SurveyFileError, "a survey file per the codebook (a header and one row per respondent)")
     header = text.splitlines()[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
     try:

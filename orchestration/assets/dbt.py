@@ -10,7 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.raw import RAW_SCHEMA

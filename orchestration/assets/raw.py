@@ -5,14 +5,22 @@ rows that cannot be read, in raw.kwb_rejected_rows with the reason: nothing is d
 
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, asset, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset,
+)
 from dagster_duckdb import DuckDBResource
 
+from monitor.cbs import kwb_variables
 from monitor.cbs.kwb import load_kwb
 from monitor.codebook import load_codebook
 from monitor.codebook.tables import codebook_tables
 from monitor.landing.survey import load_survey
-from monitor.reference import kwb_variables
 from orchestration.resources import LandingZone
 from orchestration.warehouse import replace_edition_rows, replace_table
 

@@ -6,13 +6,20 @@ are never shown (only counts)."""
 
 
 import pandas as pd
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    MetadataValue,
+    asset_check,
+)
 from dagster_duckdb import DuckDBResource
 
 from data_quality.outcome import SuiteOutcome
 from data_quality.suites import raw_kwb_key_figures, raw_survey_responses
+from monitor.cbs import kwb_variables
 from monitor.codebook import load_codebook
-from monitor.reference import brabant_gemeenten, kwb_variables
+from monitor.reference import brabant_gemeenten
 from orchestration.assets.raw import KWB_KEY, SURVEY_KEY
 from orchestration.resources import LandingZone
 
