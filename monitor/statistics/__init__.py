@@ -1,0 +1,1 @@
+"""Survey statistics of the monitor: calibration weights, what goes with resilience."""
