@@ -101,6 +101,16 @@ def rule_table(codebook: Codebook) -> pd.DataFrame:
     )
 
 
+def type_table(codebook: Codebook) -> pd.DataFrame:
+    """The four types of the typology: veerkrachtig yes/no x open to change yes/no."""
+    return pd.DataFrame(
+        [
+            {"type": name, "veerkrachtig": spec["veerkrachtig"], "open_to_change": spec["open_to_change"]}
+            for name, spec in codebook.typology["types"].items()
+        ]
+    )
+
+
 def codebook_tables(codebook: Codebook) -> dict[str, pd.DataFrame]:
     """Every codebook table by its name in the `raw` schema."""
     return {
@@ -108,4 +118,5 @@ def codebook_tables(codebook: Codebook) -> dict[str, pd.DataFrame]:
         "codebook_codes": code_table(codebook),
         "codebook_scales": scale_table(codebook),
         "codebook_rules": rule_table(codebook),
+        "codebook_types": type_table(codebook),
     }

@@ -1,6 +1,7 @@
 """Stage, model, publish: the dbt project as Dagster assets.
 
-dbt sources map onto the raw assets (so lineage runs from the landing files to the marts),
+dbt sources map onto the Python assets that write them (raw.*, weighting.*), so lineage runs
+from the landing files through the weights to the marts;
 models are keyed by their schema (staging / intermediate / monitor) and grouped by layer, and
 dbt tests become asset checks."""
 
@@ -18,7 +19,6 @@ from dagster_dbt import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.assets.raw import RAW_SCHEMA
 from orchestration.dbt_manifest import DBT_PROJECT, ensure_manifest
 
 GROUP_BY_LAYER = {"staging": "stage", "intermediate": "model", "marts": "publish", "seeds": "reference"}
@@ -27,7 +27,8 @@ GROUP_BY_LAYER = {"staging": "stage", "intermediate": "model", "marts": "publish
 class MonitorDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return AssetKey([RAW_SCHEMA, dbt_resource_props["name"]])
+            # raw.* tables come from the land assets, weighting.* from the weighting asset
+            return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         schema = dbt_resource_props["config"].get("schema") or dbt_resource_props["schema"]
         return AssetKey([schema, dbt_resource_props["name"]])
 
@@ -41,9 +42,30 @@ class MonitorDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = MonitorDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT, dagster_dbt_translator=TRANSLATOR)
-def monitor_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
-    # The dbt subprocess inherits the environment; profiles.yml reads the DuckDB path from it.
-    # No Dagster connection is open while dbt runs (one writer per DuckDB file).
-    os.environ["MONITOR_DUCKDB_PATH"] = warehouse.database
-    yield from dbt.cli(["build"], context=context).stream()
+def _dbt_build(name: str, description: str, **selection):
+    """A dbt build of part of the project as one asset step. The project runs in two parts
+    because the Python weighting asset sits between them: stage + model feed the weights,
+    the marts (publish) use them."""
+
+    @dbt_assets(
+        manifest=ensure_manifest(),
+        project=DBT_PROJECT,
+        dagster_dbt_translator=TRANSLATOR,
+        name=name,
+        **selection,
+    )
+    def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+        # The dbt subprocess inherits the environment; profiles.yml reads the DuckDB path from it.
+        # No Dagster connection is open while dbt runs (one writer per DuckDB file).
+        os.environ["MONITOR_DUCKDB_PATH"] = warehouse.database
+        yield from dbt.cli(["build"], context=context).stream()
+
+    _build.__doc__ = description
+    return _build
+
+
+MARTS = "path:models/marts"
+dbt_stage_and_model = _dbt_build(
+    "dbt_stage_and_model", "Seeds, staging and intermediate models with their dbt tests.", exclude=MARTS
+)
+dbt_publish = _dbt_build("dbt_publish", "The monitor marts with their dbt tests.", select=MARTS)

@@ -29,7 +29,7 @@ GROUP = "land"
 SURVEY_KEY = AssetKey([RAW_SCHEMA, "survey_responses"])
 KWB_KEY = AssetKey([RAW_SCHEMA, "kwb_key_figures"])
 KWB_REJECTED_KEY = AssetKey([RAW_SCHEMA, "kwb_rejected_rows"])
-CODEBOOK_TABLES = ("codebook_items", "codebook_codes", "codebook_scales", "codebook_rules")
+CODEBOOK_TABLES = ("codebook_items", "codebook_codes", "codebook_scales", "codebook_rules", "codebook_types")
 
 
 @multi_asset(

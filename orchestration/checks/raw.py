@@ -15,38 +15,13 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from data_quality.outcome import SuiteOutcome
 from data_quality.suites import raw_kwb_key_figures, raw_survey_responses
 from monitor.cbs import kwb_variables
 from monitor.codebook import load_codebook
 from monitor.reference import brabant_gemeenten
 from orchestration.assets.raw import KWB_KEY, SURVEY_KEY
+from orchestration.checks.results import check_result
 from orchestration.resources import LandingZone
-
-
-def _check_result(context: AssetCheckExecutionContext, outcomes: list[SuiteOutcome]) -> AssetCheckResult:
-    passed = all(o.success for o in outcomes)
-    for outcome in outcomes:
-        log = context.log.info if outcome.success else context.log.error
-        log(outcome.summary_line() + ("" if outcome.success else "\n" + outcome.failure_text()))
-    failures = [
-        {"batch": o.batch_name, "column": f.column, "expected": f.meaning, "unexpected_count": f.unexpected_count}
-        for o in outcomes
-        for f in o.failures
-    ]
-    return AssetCheckResult(
-        passed=passed,
-        severity=AssetCheckSeverity.ERROR,
-        metadata={
-            "result": MetadataValue.md("\n\n".join(o.to_markdown() for o in outcomes)),
-            "expectations_evaluated": sum(len(o.outcomes) for o in outcomes),
-            "expectations_failed": len(failures),
-            "failing_columns": MetadataValue.json(failures),
-            "failure_summary": MetadataValue.text(
-                "\n".join(f"{o.batch_name}:\n{o.failure_text()}" for o in outcomes if not o.success) or "none"
-            ),
-        },
-    )
 
 
 def _edition_rows(warehouse: DuckDBResource, table: str, edition_column: str, edition: int) -> pd.DataFrame:
@@ -90,7 +65,7 @@ def raw_kwb_key_figures_contract(
         outcomes.append(
             validate_frame(rows, raw_kwb_key_figures.SUITE_NAME, f"{found.kwb_path.name} (edition {found.edition})", suite)
         )
-    return _check_result(context, outcomes)
+    return check_result(context, outcomes)
 
 
 @asset_check(
@@ -123,4 +98,4 @@ def raw_survey_responses_contract(
                 private_columns=codebook.private_columns,
             )
         )
-    return _check_result(context, outcomes)
+    return check_result(context, outcomes)

@@ -12,7 +12,6 @@ membership as (
     select
         respondents.edition,
         respondents.resp_id,
-        respondents.design_weight,
         gemeenten.gemeente_code,
         gemeenten.corop_code,
         gemeenten.size_class
@@ -22,11 +21,11 @@ membership as (
         and respondents.gemeente_code = gemeenten.gemeente_code
 )
 
-select edition, resp_id, design_weight, 'provincie' as area_level, '{{ var("provincie_code") }}' as area_code
+select edition, resp_id, 'provincie' as area_level, '{{ var("provincie_code") }}' as area_code
 from membership
 union all
-select edition, resp_id, design_weight, 'regio', corop_code from membership
+select edition, resp_id, 'regio', corop_code from membership
 union all
-select edition, resp_id, design_weight, 'grootteklasse', size_class from membership
+select edition, resp_id, 'grootteklasse', size_class from membership
 union all
-select edition, resp_id, design_weight, 'gemeente', gemeente_code from membership
+select edition, resp_id, 'gemeente', gemeente_code from membership

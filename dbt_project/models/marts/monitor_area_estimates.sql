@@ -1,10 +1,14 @@
--- Direct estimates per edition, area and indicator (methodology sections 1, 3 and 6).
--- Every area of the layout and every indicator has a row, with or without respondents.
--- This first version is unweighted: estimate = mean of the respondents' values, 95 % CI from
--- the normal approximation, n_effective = n. Cells on too few respondents publish no figure.
+-- Direct estimates per edition, area and indicator (methodology sections 1, 3 and 6), weighted
+-- with the calibration weights; every area of the layout and every indicator has a row, with
+-- or without respondents. The unweighted mean is kept beside it, so that the effect of
+-- weighting is visible. Cells on too few respondents publish no figure.
 with indicator_values as (
     select * from {{ ref('int_respondent_indicators') }}
     where value is not null
+),
+
+weights as (
+    select edition, resp_id, calibration_weight from {{ source('weighting', 'respondent_weights') }}
 ),
 
 respondent_areas as (
@@ -17,11 +21,11 @@ cells as (
         respondent_areas.area_level,
         respondent_areas.area_code,
         indicator_values.indicator,
-        count(*) as n_respondents,
-        avg(indicator_values.value) as mean_value,
-        stddev_samp(indicator_values.value) as sd_value
+        {{ weighted_cell_sums('indicator_values.value', 'weights.calibration_weight') }},
+        avg(indicator_values.value) as unweighted_mean
     from indicator_values
     inner join respondent_areas using (edition, resp_id)
+    inner join weights using (edition, resp_id)
     group by all
 ),
 
@@ -29,30 +33,16 @@ grid as (
     select areas.*, indicators.indicator, indicators.min_value, indicators.max_value
     from {{ ref('int_areas') }} as areas
     cross join {{ ref('int_indicators') }} as indicators
-),
-
-estimates as (
-    select
-        grid.*,
-        coalesce(cells.n_respondents, 0) as n_respondents,
-        cells.mean_value,
-        1.959964 * cells.sd_value / sqrt(cells.n_respondents) as half_width
-    from grid
-    left join cells using (edition, area_level, area_code, indicator)
 )
 
 select
-    edition,
-    area_level,
-    area_code,
-    area_name,
-    indicator,
-    {{ unless_suppressed('mean_value', 'n_respondents') }} as estimate,
-    {{ unless_suppressed('greatest(min_value, mean_value - half_width)', 'n_respondents') }} as ci_lower,
-    {{ unless_suppressed('least(max_value, mean_value + half_width)', 'n_respondents') }} as ci_upper,
-    n_respondents,
-    n_respondents::double as n_effective,
-    {{ is_suppressed('n_respondents') }} as suppressed,
-    {{ suppression_reason('n_respondents') }} as suppression_reason,
-    'unweighted mean' as estimation_method
-from estimates
+    grid.edition,
+    grid.area_level,
+    grid.area_code,
+    grid.area_name,
+    grid.indicator,
+    {{ published_estimate_columns('cells', 'grid.min_value', 'grid.max_value') }},
+    {{ unless_suppressed('cells.unweighted_mean', 'coalesce(cells.n_respondents, 0)') }} as unweighted_estimate,
+    'calibration-weighted mean, Taylor-linearised 95 % CI' as estimation_method
+from grid
+left join cells using (edition, area_level, area_code, indicator)

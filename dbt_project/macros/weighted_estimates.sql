@@ -1,0 +1,41 @@
+{#- Weighted direct estimates with a confidence interval that accounts for the weights
+    (methodology section 3). One pass of sums per cell; then
+      estimate   = sum(w y) / sum(w)
+      variance   = n / (n - 1) * sum(w^2 (y - estimate)^2) / sum(w)^2   (Taylor linearisation)
+      n_effective = sum(w)^2 / sum(w^2)                                    (Kish)
+    The linearisation treats respondents as drawn with replacement and ignores the gemeente
+    strata, which errs on the wide side for areas above the gemeente. -#}
+
+{% macro weighted_cell_sums(value, weight) -%}
+    count(*) as n_respondents,
+    sum({{ weight }}) as sum_w,
+    sum({{ weight }} * {{ weight }}) as sum_w2,
+    sum({{ weight }} * {{ value }}) as sum_wy,
+    sum({{ weight }} * {{ weight }} * {{ value }}) as sum_w2y,
+    sum({{ weight }} * {{ weight }} * {{ value }} * {{ value }}) as sum_w2y2
+{%- endmacro %}
+
+{% macro weighted_mean(cells) -%}
+    ({{ cells }}.sum_wy / {{ cells }}.sum_w)
+{%- endmacro %}
+
+{% macro weighted_mean_half_width(cells) -%}
+    (1.959964 * sqrt(greatest(0.0,
+        {{ cells }}.n_respondents / nullif({{ cells }}.n_respondents - 1, 0)
+        * ({{ cells }}.sum_w2y2
+           - 2 * {{ weighted_mean(cells) }} * {{ cells }}.sum_w2y
+           + {{ weighted_mean(cells) }} * {{ weighted_mean(cells) }} * {{ cells }}.sum_w2)
+    )) / {{ cells }}.sum_w)
+{%- endmacro %}
+
+{#- The published columns of a weighted cell: estimate and CI clipped to the indicator's
+    range, suppressed (estimate NULL, reason given) on too few respondents. -#}
+{% macro published_estimate_columns(cells, min_value, max_value, estimate_name='estimate') -%}
+    {{ unless_suppressed(weighted_mean(cells), 'coalesce(' ~ cells ~ '.n_respondents, 0)') }} as {{ estimate_name }},
+    {{ unless_suppressed('greatest(' ~ min_value ~ ', ' ~ weighted_mean(cells) ~ ' - ' ~ weighted_mean_half_width(cells) ~ ')', 'coalesce(' ~ cells ~ '.n_respondents, 0)') }} as ci_lower,
+    {{ unless_suppressed('least(' ~ max_value ~ ', ' ~ weighted_mean(cells) ~ ' + ' ~ weighted_mean_half_width(cells) ~ ')', 'coalesce(' ~ cells ~ '.n_respondents, 0)') }} as ci_upper,
+    coalesce({{ cells }}.n_respondents, 0) as n_respondents,
+    coalesce({{ cells }}.sum_w * {{ cells }}.sum_w / {{ cells }}.sum_w2, 0) as n_effective,
+    {{ is_suppressed('coalesce(' ~ cells ~ '.n_respondents, 0)') }} as suppressed,
+    {{ suppression_reason('coalesce(' ~ cells ~ '.n_respondents, 0)') }} as suppression_reason
+{%- endmacro %}

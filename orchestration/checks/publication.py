@@ -1,0 +1,40 @@
+"""Validate before publishing: disclosure control on every mart (GX, blocking)."""
+
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asset_check
+from dagster_duckdb import DuckDBResource
+
+from data_quality.suites.published_marts import PublishedMart, mart_suite, no_respondent_columns
+from monitor.codebook import load_codebook
+from orchestration.checks.results import check_result
+
+PUBLISHED_MARTS = [
+    PublishedMart("monitor_area_estimates", "n_respondents", ("estimate", "ci_lower", "ci_upper", "unweighted_estimate")),
+    PublishedMart("monitor_typology", "n_respondents", ("share", "ci_lower", "ci_upper")),
+    PublishedMart("monitor_scale_reliability", "n_valid", ("cronbach_alpha",), has_suppressed_flag=False),
+    PublishedMart("monitor_resource_importance", "n_respondents", ("std_coefficient", "shapley_r2", "importance_share"), has_suppressed_flag=False),
+]
+
+
+def disclosure_check(mart: PublishedMart):
+    @asset_check(
+        asset=AssetKey(["monitor", mart.table]),
+        name=f"{mart.table}_disclosure_control",
+        blocking=True,
+        description=(
+            f"GX: no figure of monitor.{mart.table} rests on fewer than 10 respondents, suppressed cells "
+            "publish nothing, and no respondent-level column is in the table."
+        ),
+    )
+    def _check(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
+        from data_quality.runner import validate_frame  # imports great_expectations (slow)
+
+        with warehouse.get_connection() as conn:
+            frame = conn.execute(f"select * from monitor.{mart.table}").df()
+        outcome = validate_frame(frame, "published_mart_disclosure", f"monitor.{mart.table}", mart_suite(mart))
+        outcome.outcomes.append(no_respondent_columns(list(frame.columns), load_codebook()))
+        return check_result(context, [outcome])
+
+    return _check
+
+
+disclosure_checks = [disclosure_check(mart) for mart in PUBLISHED_MARTS]
