@@ -49,6 +49,7 @@ class RefreshReport:
     checks: list[CheckSummary] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     error: str | None = None
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed_checks(self) -> list[CheckSummary]:
@@ -81,6 +82,20 @@ def _check_summaries(result) -> list[CheckSummary]:
     return summaries
 
 
+def _step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
+    """Wall time of each step of the run, from the event log (where the time goes)."""
+    started, seconds = {}, {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            seconds[event.step_key] = entry.timestamp - started[event.step_key]
+    return seconds
+
+
 def run_refresh(editions: list[int] | None = None, instance: DagsterInstance | None = None) -> RefreshReport:
     """Materialize every asset (checks included) for the editions (None: all found)."""
     from orchestration.definitions import build_definitions
@@ -98,6 +113,7 @@ def run_refresh(editions: list[int] | None = None, instance: DagsterInstance | N
         checks=_check_summaries(result),
         failed_steps=[e.step_key for e in failures],
         error="\n".join(str(e.event_specific_data.error.message).strip() for e in failures) or None,
+        step_seconds=_step_seconds(instance, result.run_id),
     )
 
 
@@ -174,6 +190,10 @@ def render_summary(report: RefreshReport, database: Path) -> str:
     if report.failed_steps:
         lines.append(f"failed steps: {', '.join(report.failed_steps)}")
         lines += [f"  {line}" for line in (report.error or "").splitlines()]
+    if report.step_seconds:
+        slowest = sorted(report.step_seconds.items(), key=lambda kv: -kv[1])[:5]
+        total = sum(report.step_seconds.values())
+        lines.append(f"time in steps: {total:.0f} s; slowest: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
     lines += warehouse_lines(database)
     lines.append(f"warehouse: {database}")
     lines.append(f"Dagster UI with this run and its checks: make ui (DAGSTER_HOME={os.environ.get('DAGSTER_HOME', '')})")

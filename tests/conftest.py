@@ -10,14 +10,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from monitor.demo import generate_demo_edition
 from monitor.settings import REPO_ROOT
 
-# Small but large enough that every gemeente has respondents and the province estimate is tight.
-SMALL_DEMO = {"seed": 7, "n_respondents": 3000, "population_fraction": 0.05}
+# A full-size survey (10,000 respondents) from a tenth of the population: fast to generate,
+# realistic in its gemeente sample sizes, so the statistics can be checked against the truth.
+DEMO = {"seed": 7, "n_respondents": 10_000, "population_fraction": 0.1}
 EDITION = 2018
+# One gemeente keeps only 3 respondents, to prove that such a cell is suppressed, not published.
+TINY_GEMEENTE = "GM0744"  # Baarle-Nassau
+TINY_RESPONDENTS = 3
 SHARED_CBS = REPO_ROOT.parent / "shared" / "data" / "cbs"
 
 
@@ -60,10 +65,17 @@ class BuiltWarehouse:
             return conn.execute(sql, params or []).df()
 
 
+def _keep_few_respondents(survey_path: Path, gemeente: str, keep: int) -> None:
+    survey = pd.read_csv(survey_path, dtype=str, keep_default_na=False)
+    in_gemeente = survey.index[survey["gemeente_code"] == gemeente]
+    survey.drop(in_gemeente[keep:]).to_csv(survey_path, index=False)
+
+
 @pytest.fixture(scope="session")
 def demo_landing(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("demo")
-    generate_demo_edition(root / "landing", EDITION, **SMALL_DEMO)
+    edition = generate_demo_edition(root / "landing", EDITION, **DEMO)
+    _keep_few_respondents(edition.survey_path, TINY_GEMEENTE, TINY_RESPONDENTS)
     return root / "landing"
 
 

@@ -264,3 +264,22 @@ def test_inconsistent_targets_are_an_error(data):
     tgt.loc[(tgt["gemeente_code"] == "GM0009") & (tgt["category"] == "65+"), "target_total"] *= 2
     with pytest.raises(ValueError, match="GM0009"):
         calibrate(resp, tgt)
+
+
+def test_a_category_that_cannot_stand_alone_after_trimming_is_merged_once():
+    """When trimming and raking do not both hold (seen on demo seed 1: Deurne, 107 respondents,
+    few aged 18-24), the most-trimmed category is forced into its neighbour once, with the
+    reason recorded, and the retry converges."""
+    from monitor.statistics.weighting import AGE_NEIGHBOUR, _collapse
+
+    controls = {"18-24": 1100.0, "25-44": 3200.0, "45-64": 3300.0, "65+": 2400.0}
+    counts = {"18-24": 4, "25-44": 30, "45-64": 40, "65+": 36}
+    reachable, _, notes = _collapse("age_band", controls, counts, AGE_NEIGHBOUR, max_weight=1e9)
+    assert set(reachable) == set(controls) and notes == []
+
+    merged, labels, notes = _collapse(
+        "age_band", controls, counts, AGE_NEIGHBOUR, max_weight=1e9, force=frozenset({"18-24"})
+    )
+    assert merged == {"18-24+25-44": 4300.0, "45-64": 3300.0, "65+": 2400.0}
+    assert labels["18-24"] == labels["25-44"] == "18-24+25-44"
+    assert notes == ["age_band 18-24 merged into 25-44 (trimming and raking could not both hold with it standing alone)"]

@@ -90,10 +90,23 @@ CHECK_SLACK = 1e-9
 
 @dataclass
 class Calibration:
-    weights: pd.DataFrame  # one row per respondent
-    gemeenten: pd.DataFrame  # one row per gemeente of the targets
-    domains: pd.DataFrame  # one row per raking domain
-    margins: pd.DataFrame  # one row per domain x margin x category
+    # One row per respondent, in the order of `respondents`: edition, resp_id, gemeente_code,
+    # raking_domain, design_weight, calibration_weight, weight_ratio (to the mean of its
+    # raking domain), trimmed (capped in some trim-rake cycle).
+    weights: pd.DataFrame
+    # One row per gemeente of the targets: edition, gemeente_code, raking_domain, raking_level
+    # ('gemeente' | 'regio'), n_respondents, adult_population, sum_weights (equals
+    # adult_population only for gemeenten raked alone), kish_deff (NaN when n = 0),
+    # max_weight_ratio.
+    gemeenten: pd.DataFrame
+    # One row per raking domain: edition, raking_domain, raking_level, n_respondents,
+    # n_gemeenten, rounds (trim-rake cycles after the first raking), converged, kish_deff,
+    # collapsed_categories ('' when none).
+    domains: pd.DataFrame
+    # One row per domain x margin x category (merged categories under their merged label):
+    # edition, raking_domain, margin ('sex' | 'age_band'), category, target_total,
+    # weighted_total, relative_difference.
+    margins: pd.DataFrame
 
 
 @dataclass
@@ -430,7 +443,12 @@ def _domain_controls(rows: pd.DataFrame, tgt: pd.DataFrame) -> dict[str, dict[st
 
 
 def _collapse(
-    margin: str, controls: dict[str, float], counts: dict[str, int], neighbour: dict[str, str], max_weight: float
+    margin: str,
+    controls: dict[str, float],
+    counts: dict[str, int],
+    neighbour: dict[str, str],
+    max_weight: float,
+    force: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, float], dict[str, str], list[str]]:
     """Merge categories that cannot be met into their neighbour. Returns the merged
     controls, the category -> merged label map and a note per merge.
@@ -438,15 +456,19 @@ def _collapse(
     Cannot be met: a target but no respondents; respondents but a zero target (raking
     would zero their weights); or so few respondents that even all of them at the weight
     bound (`max_weight`, an absolute weight) fall short of the target, so trimming and
-    raking could never both hold."""
+    raking could never both hold. Categories in `force` are merged once because an attempt
+    to trim and rake with them standing alone did not converge."""
     group = {c: c for c in controls}  # category -> representative category
     order = list(controls)
     notes = []
+    pending = set(force)
 
     def members(rep):
         return [c for c in order if group[c] == rep]
 
     def problem(rep) -> str | None:
+        if rep in pending:
+            return " (trimming and raking could not both hold with it standing alone)"
         target = sum(controls[c] for c in members(rep))
         n = sum(counts.get(c, 0) for c in members(rep))
         if (target > 0) != (n > 0):
@@ -467,6 +489,7 @@ def _collapse(
         if into == rep:  # the neighbour is already merged into this one: take the nearest other
             into = min((r for r in reps if r != rep), key=lambda r: abs(order.index(r) - order.index(rep)))
         notes.append(f"{margin} {'+'.join(members(rep))} merged into {'+'.join(members(into))}{why}")
+        pending.discard(rep)
         for c in members(rep):
             group[c] = into
     labels = {c: "+".join(members(group[c])) for c in controls}
@@ -494,11 +517,48 @@ def _rake_domain(
     controls = _domain_controls(rows, tgt)
     # The largest weight the bound allows: raking fixes the domain mean at total / n.
     max_weight = _trim_ratio(max_weight_ratio, tolerance) * sum(controls["age_band"].values()) / len(rows)
+    force: dict[str, frozenset[str]] = {"sex": frozenset(), "age_band": frozenset()}
+    while True:
+        data, final, notes = _merged_categories(where, rows, controls, max_weight, force)
+        w, trimmed, rounds, converged = _trim_rake(data, final, max_weight_ratio, tolerance, max_rounds)
+        culprit = None if converged else _most_trimmed_category(data, final, trimmed)
+        if culprit is None:
+            break
+        margin, category = culprit  # merge it into its neighbour and try again
+        force[margin] = force[margin] | {category.split("+")[0]}
+    if not converged:
+        warnings.warn(
+            f"{where}: trimming and raking did not both hold after {rounds} cycles "
+            f"(largest weight {w.max() / w.mean():.2f} x the domain mean, bound {max_weight_ratio}); "
+            "kept the last raking, which meets the margins.",
+            RuntimeWarning,
+            stacklevel=5,  # the caller of calibrate()
+        )
+    margin_rows = []
+    for margin, ctl in final.items():
+        achieved = pd.Series(w).groupby(data[margin].to_numpy()).sum()
+        for cat, target in ctl.items():
+            got = float(achieved.get(cat, 0.0))
+            margin_rows.append(
+                {
+                    "margin": margin,
+                    "category": cat,
+                    "target_total": target,
+                    "weighted_total": got,
+                    "relative_difference": (got - target) / target if target > 0 else np.nan,
+                }
+            )
+    return _DomainResult(index, w, trimmed, rounds, converged, notes, margin_rows)
+
+
+def _merged_categories(where, rows, controls, max_weight, force):
+    """The domain's data and controls with unreachable categories merged (see _collapse)."""
     sex_c, sex_map, sex_notes = _collapse(
-        "sex", controls["sex"], rows["sex_cat"].value_counts().to_dict(), SEX_NEIGHBOUR, max_weight
+        "sex", controls["sex"], rows["sex_cat"].value_counts().to_dict(), SEX_NEIGHBOUR, max_weight, force["sex"]
     )
     age_c, age_map, age_notes = _collapse(
-        "age_band", controls["age_band"], rows["age_band"].value_counts().to_dict(), AGE_NEIGHBOUR, max_weight
+        "age_band", controls["age_band"], rows["age_band"].value_counts().to_dict(), AGE_NEIGHBOUR, max_weight,
+        force["age_band"],
     )
     data = pl.DataFrame(
         {
@@ -514,29 +574,24 @@ def _rake_domain(
             raise ValueError(
                 f"{where}: cannot calibrate {margin}: targets for {sorted(ctl)}, respondents in {sorted(present)}"
             )
+    return data, final, sex_notes + age_notes
 
-    w, trimmed, rounds, converged = _trim_rake(data, final, where, max_weight_ratio, tolerance, max_rounds)
-    margin_rows = []
-    for margin, ctl in final.items():
-        achieved = pd.Series(w).groupby(data[margin].to_numpy()).sum()
-        for cat, target in ctl.items():
-            got = float(achieved.get(cat, 0.0))
-            margin_rows.append(
-                {
-                    "margin": margin,
-                    "category": cat,
-                    "target_total": target,
-                    "weighted_total": got,
-                    "relative_difference": (got - target) / target if target > 0 else np.nan,
-                }
-            )
-    return _DomainResult(index, w, trimmed, rounds, converged, sex_notes + age_notes, margin_rows)
+
+def _most_trimmed_category(data: pl.DataFrame, controls: dict, trimmed: np.ndarray) -> tuple[str, str] | None:
+    """The (margin, category) whose respondents were capped most often relative to its size,
+    preferring age bands; None when nothing was capped or every margin is down to one category."""
+    for margin in ("age_band", "sex"):
+        if len(controls[margin]) < 2 or not trimmed.any():
+            continue
+        labels = data[margin].to_numpy()
+        shares = pd.Series(trimmed).groupby(labels).mean()
+        return margin, str(shares.idxmax())
+    return None
 
 
 def _trim_rake(
     data: pl.DataFrame,
     controls: dict[str, dict[str, float]],
-    where: str,
     max_weight_ratio: float,
     tolerance: float,
     max_rounds: int,
@@ -564,14 +619,6 @@ def _trim_rake(
         sample = _svy_rake(sample, controls, tolerance, f"w_r{rounds}")
         w = sample.data[f"w_r{rounds}"].to_numpy()
     converged = _within(w, controls, data, max_weight_ratio, tolerance)
-    if not converged:
-        warnings.warn(
-            f"{where}: trimming and raking did not both hold after {rounds} cycles "
-            f"(largest weight {w.max() / w.mean():.2f} x the domain mean, bound {max_weight_ratio}); "
-            "kept the last raking, which meets the margins. Likely a category with too few respondents.",
-            RuntimeWarning,
-            stacklevel=6,  # the caller of calibrate()
-        )
     return w, trimmed, rounds, converged
 
 
