@@ -43,9 +43,11 @@ Trimming
     upward push of the next raking does not cross it again. `rounds` counts trim-and-rake
     cycles after the first raking (0: no trimming was needed). `trimmed` marks the
     respondents capped in any cycle. When the cycle does not meet both within
-    `max_rounds` (the bound and the margins cannot both hold, e.g. a category with far
-    too few respondents), the last raking is kept (margins met, bound not), the domain
-    gets converged=False and a RuntimeWarning names it.
+    `max_rounds` (the bound and the margins cannot both hold jointly, e.g. Deurne in demo
+    seed 1: 107 respondents, few of them 18-24), the category whose respondents were
+    capped most often is merged into its neighbour (recorded with that reason) and the
+    domain is raked again. Only when no merge is left is the last raking kept (margins
+    met, bound not), the domain marked converged=False and a RuntimeWarning raised.
 
 Library
     svy 0.35 (svylab, the maintained successor of samplics, which is archived) does the
