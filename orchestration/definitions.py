@@ -2,19 +2,22 @@
 
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
-from orchestration.assets import dbt, importance, raw, weighting
+from orchestration.assets import dbt, importance, raw, small_area, weighting
 from orchestration.checks import publication, weighting as weighting_checks
+from orchestration.checks import small_area as small_area_checks
 from orchestration.checks import raw as raw_checks
 from orchestration.jobs import monitor_refresh_job
+from orchestration.progress import progress_console_logger
 from orchestration.resources import build_resources
 
 
 def build_definitions() -> Definitions:
     return Definitions(
-        assets=load_assets_from_modules([raw, dbt, weighting, importance]),
-        asset_checks=load_asset_checks_from_modules([raw_checks, weighting_checks, publication]),
+        assets=load_assets_from_modules([raw, dbt, weighting, importance, small_area]),
+        asset_checks=load_asset_checks_from_modules([raw_checks, weighting_checks, publication, small_area_checks]),
         jobs=[monitor_refresh_job],
         resources=build_resources(),
+        loggers={"console": progress_console_logger},
     )
 
 

@@ -63,7 +63,7 @@ class RefreshReport:
 def _run_config(editions: list[int] | None) -> dict:
     return {
         "resources": {"landing": {"config": {"path": str(settings.landing_dir()), "editions": editions or []}}},
-        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+        "loggers": {"console": {"config": {}}},
     }
 
 
@@ -126,6 +126,7 @@ STAGE_TABLES = [
     ("stage", "staging.stg_cbs__kwb_regions", "edition"),
     ("model", "intermediate.int_respondent_indicators", "edition"),
     ("publish", "monitor.monitor_area_estimates", "edition"),
+    ("publish", "monitor.monitor_small_area_estimates", "edition"),
 ]
 HEADLINE_INDICATORS = ("veerkracht_score", "pct_veerkrachtig", "persoonlijk", "sociaal", "omgeving")
 
@@ -173,6 +174,13 @@ def warehouse_lines(database: Path) -> list[str]:
             ).fetchall()
             for edition, n in suppressed:
                 lines.append(f"  {edition}  {n} gemeente(n) suppressed (too few respondents)")
+        if _table_exists(conn, "monitor.monitor_small_area_estimates"):
+            flagged = conn.execute(
+                "select edition, count(distinct area_code) from monitor.monitor_small_area_estimates "
+                "where below_gemeente group by 1 order by 1"
+            ).fetchall()
+            for edition, n in flagged:
+                lines.append(f"  {edition}  {n} wijk(en)/buurt(en) significantly below their gemeente (monitor.monitor_below_gemeente)")
     return lines
 
 

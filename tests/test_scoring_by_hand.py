@@ -77,14 +77,16 @@ def scored(tmp_path_factory):
     return scores.pivot(index="resp_id", columns="scale", values="score"), resilient.set_index("resp_id"), alpha.set_index("scale")
 
 
+def _assert_score(scores: pd.DataFrame, resp_id: str, scale: str, expected: float | None) -> None:
+    if expected is None:
+        assert pd.isna(scores.loc[resp_id, scale])
+    else:
+        assert scores.loc[resp_id, scale] == pytest.approx(expected)
+
+
 @pytest.mark.parametrize("resp_id", list(ANSWERS))
 def test_veerkracht_score_and_the_60_percent_rule(scored, resp_id):
-    scores, _, _ = scored
-    expected = EXPECTED_SCORE[resp_id]
-    if expected is None:
-        assert pd.isna(scores.loc[resp_id, "veerkracht_score"])
-    else:
-        assert scores.loc[resp_id, "veerkracht_score"] == pytest.approx(expected)
+    _assert_score(scored[0], resp_id, "veerkracht_score", EXPECTED_SCORE[resp_id])
 
 
 @pytest.mark.parametrize("resp_id", list(ANSWERS))
@@ -97,12 +99,7 @@ def test_veerkrachtig_three_of_five_rule(scored, resp_id):
 
 @pytest.mark.parametrize("resp_id", list(BOND))
 def test_buurtbinding_needs_two_of_three_items(scored, resp_id):
-    scores, _, _ = scored
-    expected = EXPECTED_BUURTBINDING[resp_id]
-    if expected is None:
-        assert pd.isna(scores.loc[resp_id, "buurtbinding"])
-    else:
-        assert scores.loc[resp_id, "buurtbinding"] == pytest.approx(expected)
+    _assert_score(scored[0], resp_id, "buurtbinding", EXPECTED_BUURTBINDING[resp_id])
 
 
 def test_cronbach_alpha_on_complete_cases(scored):

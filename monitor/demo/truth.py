@@ -37,10 +37,14 @@ def area_truth(keys: np.ndarray, score: np.ndarray, resilient: np.ndarray, chang
 
 
 def choose_weak_buurten(buurten: pd.DataFrame, gemeente_scores: pd.Series, province_score: float,
-                        rng: np.random.Generator) -> list[str]:
-    """About eight buurten of at least 300 inhabitants in gemeenten that score above the
-    province, one per gemeente, larger buurten more likely (they have more respondents).
-    Only buurten not already above their gemeente, so that planting puts them clearly below it.
+                        rng: np.random.Generator | None = None) -> list[str]:
+    """About eight buurten of at least 300 inhabitants (and at most 5 % of their gemeente) in
+    gemeenten that score above the province, one per gemeente: in every such gemeente the fit
+    buurt furthest below its gemeente before planting, and of those the WEAK_BUURT_COUNT furthest
+    below. These are the pockets of deprivation that `kwb.pocket_mask` makes visible in the CBS
+    figures (weakness shows in income, low-income households and bijstand as it does in
+    reality), so a covariate model can see them; planting then adds a shift the figures do not
+    show. Deterministic (`rng` is accepted for compatibility and not used).
     `buurten` has buurt_code, gemeente_code, inhabitants, gemeente_inhabitants and score (the
     buurt's true mean before planting)."""
     good = gemeente_scores.index[gemeente_scores > province_score + WEAK_GEMEENTE_MARGIN]
@@ -50,16 +54,11 @@ def choose_weak_buurten(buurten: pd.DataFrame, gemeente_scores: pd.Series, provi
         & (buurten.inhabitants <= WEAK_BUURT_MAX_SHARE * buurten.gemeente_inhabitants)
         & (buurten.score <= buurten.gemeente_code.map(gemeente_scores))
     ]
-    gemeenten = candidates.gemeente_code.unique()
-    if len(gemeenten) == 0:
+    if candidates.empty:
         raise RuntimeError("no gemeente above the province has a buurt fit to plant a weak buurt in")
-    chosen_gemeenten = rng.choice(gemeenten, min(WEAK_BUURT_COUNT, len(gemeenten)), replace=False)
-    weak = []
-    for code in sorted(chosen_gemeenten):
-        options = candidates[candidates.gemeente_code == code]
-        p = options.inhabitants.to_numpy(dtype=float)
-        weak.append(str(rng.choice(options.buurt_code.to_numpy(), p=p / p.sum())))
-    return sorted(weak)
+    gap = candidates.score - candidates.gemeente_code.map(gemeente_scores)
+    lowest = candidates.assign(gap=gap).sort_values(["gap", "buurt_code"]).drop_duplicates("gemeente_code")
+    return sorted(str(code) for code in lowest.buurt_code.iloc[:WEAK_BUURT_COUNT])
 
 
 def _rounded(value):

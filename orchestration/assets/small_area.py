@@ -1,0 +1,130 @@
+"""Model and publish: small-area estimates for every wijk and buurt (methodology section 5),
+benchmarked to the published gemeente direct estimates, with the "overall goed, maar niet
+overal" flag, and a validation of model against direct at gemeente level."""
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+from dagster_duckdb import DuckDBResource
+
+from data_quality.suites.published_marts import MIN_RESPONDENTS
+from monitor.statistics.small_area import INDICATORS, small_area_estimates
+from orchestration.assets.weighting import WEIGHTS_KEY
+from orchestration.metadata import markdown_table
+from orchestration.warehouse import replace_table
+
+SAE_KEY = AssetKey(["monitor", "monitor_small_area_estimates"])
+VALIDATION_KEY = AssetKey(["monitor", "monitor_small_area_validation"])
+INPUTS = [
+    AssetKey(["intermediate", "int_small_area_covariates"]),
+    AssetKey(["intermediate", "int_respondent_indicators"]),
+    AssetKey(["staging", "stg_survey__respondents"]),
+    AssetKey(["monitor", "monitor_area_estimates"]),
+    WEIGHTS_KEY,
+]
+
+# one row per respondent with the two small-area indicators (NULL where not valid)
+RESPONDENTS_SQL = """
+    select
+        r.edition, r.resp_id, r.gemeente_code, r.buurt_code,
+        case when r.buurt_code is not null then 'WK' || substr(r.buurt_code, 3, 6) end as wijk_code,
+        w.calibration_weight as weight,
+        max(case when i.indicator = 'veerkracht_score' then i.value end) as veerkracht_score,
+        max(case when i.indicator = 'pct_veerkrachtig' then i.value end) as pct_veerkrachtig
+    from staging.stg_survey__respondents as r
+    inner join weighting.respondent_weights as w using (edition, resp_id)
+    left join intermediate.int_respondent_indicators as i using (edition, resp_id)
+    group by all
+"""
+AREAS_SQL = "select * from intermediate.int_small_area_covariates"
+DIRECT_SQL = """
+    select edition, area_level, area_code, indicator, estimate, ci_lower, ci_upper, n_respondents
+    from monitor.monitor_area_estimates
+    where area_level in ('provincie', 'gemeente') and indicator in (select unnest(?))
+"""
+LISTING_VIEW = """
+    create or replace view monitor.monitor_below_gemeente as
+    select
+        s.edition, s.gemeente_code, g.area_name as gemeente_name, s.area_level, s.area_code,
+        s.indicator, s.estimate, s.ci_lower, s.ci_upper, s.gemeente_estimate, s.n_respondents, s.inhabitants
+    from monitor.monitor_small_area_estimates as s
+    left join monitor.monitor_area_estimates as g
+        on g.edition = s.edition and g.area_level = 'gemeente' and g.area_code = s.gemeente_code
+        and g.indicator = s.indicator
+    where s.below_gemeente
+    order by s.edition, s.gemeente_code, s.indicator, s.area_level desc, s.estimate
+"""
+
+
+def _without_small_direct_figures(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The direct estimate beside the model one is a direct figure too: not published on
+    fewer than 10 respondents (methodology section 6)."""
+    few = estimates["n_respondents"] < MIN_RESPONDENTS
+    return estimates.assign(direct_estimate=estimates["direct_estimate"].where(~few))
+
+
+def _validation_summary(validation: pd.DataFrame) -> pd.DataFrame:
+    """Model (before benchmarking, aggregated to the gemeente) against the direct estimate."""
+    grouped = validation.groupby(["edition", "area_level", "indicator"])
+    return grouped.apply(
+        lambda g: pd.Series(
+            {
+                "gemeenten": len(g),
+                "correlation": g["model_aggregate"].corr(g["direct_estimate"]),
+                "mean_difference": (g["model_aggregate"] - g["direct_estimate"]).mean(),
+                "rmse": float(((g["model_aggregate"] - g["direct_estimate"]) ** 2).mean() ** 0.5),
+                "share_within_direct_ci": float(g["within_direct_ci"].mean()),
+            }
+        ),
+        include_groups=False,
+    ).reset_index()
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            SAE_KEY,
+            deps=INPUTS,
+            group_name="publish",
+            kinds={"duckdb", "python"},
+            description=(
+                "monitor.monitor_small_area_estimates: veerkracht_score and pct_veerkrachtig for every wijk and "
+                "buurt of the layout, model-based (CBS covariates + gemeente), benchmarked to the gemeente direct "
+                "estimate, with a 95 % interval and the below_gemeente flag; view monitor.monitor_below_gemeente "
+                "lists the flagged areas per gemeente."
+            ),
+        ),
+        AssetSpec(
+            VALIDATION_KEY,
+            deps=[SAE_KEY],
+            group_name="publish",
+            kinds={"duckdb"},
+            description="monitor.monitor_small_area_validation: per gemeente, the model aggregated before benchmarking against the direct estimate.",
+        ),
+    ],
+)
+def small_area_estimates_asset(context: AssetExecutionContext, warehouse: DuckDBResource):
+    with warehouse.get_connection() as conn:
+        respondents = conn.execute(RESPONDENTS_SQL).df()
+        areas = conn.execute(AREAS_SQL).df()
+        direct = conn.execute(DIRECT_SQL, [list(INDICATORS)]).df()
+    result = small_area_estimates(respondents, areas, direct)
+    published = _without_small_direct_figures(result.estimates)
+    summary = _validation_summary(result.validation)
+    with warehouse.get_connection() as conn:
+        rows = replace_table(conn, "monitor", "monitor_small_area_estimates", published)
+        conn.execute(LISTING_VIEW)
+        flagged = conn.execute("select count(*) from monitor.monitor_below_gemeente").fetchone()[0]
+        validation_rows = replace_table(conn, "monitor", "monitor_small_area_validation", result.validation)
+    context.log.info(f"small-area estimates: {rows:,} rows, {flagged} flagged below their gemeente")
+    yield MaterializeResult(
+        asset_key=SAE_KEY,
+        metadata={
+            "rows": rows,
+            "flagged_below_gemeente": int(flagged),
+            "model": MetadataValue.json(result.diagnostics),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=VALIDATION_KEY,
+        metadata={"rows": validation_rows, "model_vs_direct": MetadataValue.md(markdown_table(summary))},
+    )
