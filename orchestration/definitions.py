@@ -3,9 +3,10 @@
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
 from orchestration.assets import dbt, importance, raw, small_area, weighting
-from orchestration.checks import publication, weighting as weighting_checks
-from orchestration.checks import small_area as small_area_checks
+from orchestration.checks import publication
 from orchestration.checks import raw as raw_checks
+from orchestration.checks import small_area as small_area_checks
+from orchestration.checks import weighting as weighting_checks
 from orchestration.jobs import monitor_refresh_job
 from orchestration.progress import progress_console_logger
 from orchestration.resources import build_resources

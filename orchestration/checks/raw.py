@@ -9,8 +9,6 @@ import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
-    MetadataValue,
     asset_check,
 )
 from dagster_duckdb import DuckDBResource
