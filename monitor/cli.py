@@ -2,6 +2,7 @@
 
     monitor refresh [--edition YEAR]       run the whole pipeline, checks included
     monitor demo-data [--edition YEAR] [--seed N]   write demo landing files
+    monitor fetch-cbs --year YEAR           download CBS key figures into the landing zone
     monitor ui [--port N]                   serve the Dagster UI on 127.0.0.1
 
 Heavy imports (Dagster, dbt, Great Expectations) happen inside the command that needs them."""
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from monitor import settings
 
-DEMO_EDITIONS = [2018]
+DEMO_EDITIONS = [2016, 2018, 2020]
 DEMO_SEED = 2018
 
 
@@ -36,6 +37,7 @@ def _demo_data(args: argparse.Namespace) -> int:
             seed=args.seed,
             n_respondents=args.n_respondents,
             overwrite=args.overwrite,
+            survey_format=args.format,
         )
         print(f"demo-data: {written.summary}")
     return 0
@@ -59,6 +61,21 @@ def _refresh(args: argparse.Namespace) -> int:
     report = run_refresh(args.edition)
     print(render_summary(report, settings.duckdb_path()))
     return 0 if report.ok else 1
+
+
+def _fetch_cbs(args: argparse.Namespace) -> int:
+    from monitor.cbs.fetch import CBS_BASE_URL, CbsFetchError
+    from orchestration.fetch import fetch_brabant_kwb
+
+    try:
+        folder = fetch_brabant_kwb(
+            args.year, settings.landing_dir(), overwrite=args.overwrite, base_url=args.base_url or CBS_BASE_URL
+        )
+    except CbsFetchError as err:
+        print(f"monitor fetch-cbs: {err}", file=sys.stderr)
+        return 2
+    print(f"monitor fetch-cbs: CBS key figures {args.year} for Noord-Brabant written to {folder}")
+    return 0
 
 
 def _ui(args: argparse.Namespace) -> int:
@@ -86,7 +103,15 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--n-respondents", type=int, default=10_000)
     demo.add_argument("--if-absent", action="store_true", help="leave an edition folder that already has files")
     demo.add_argument("--overwrite", action="store_true", help="replace existing demo files")
+    demo.add_argument("--format", choices=["csv", "sav", "parquet"], default="csv",
+                      help="file type of the survey (survey.csv, survey.sav or survey.parquet); default csv")
     demo.set_defaults(run=_demo_data)
+
+    fetch = commands.add_parser("fetch-cbs", help="download a year's CBS key figures for Noord-Brabant into the landing zone")
+    fetch.add_argument("--year", type=int, required=True)
+    fetch.add_argument("--overwrite", action="store_true", help="replace an existing download of that year")
+    fetch.add_argument("--base-url", default=None, help="the CBS OData API or a mirror of it (default: CBS itself)")
+    fetch.set_defaults(run=_fetch_cbs)
 
     ui = commands.add_parser("ui", help="serve the Dagster UI (127.0.0.1 by default)")
     ui.add_argument("--port", type=int, default=int(os.environ.get("DAGSTER_PORT", "3000")))

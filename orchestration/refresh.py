@@ -12,6 +12,8 @@ import duckdb
 from dagster import DagsterInstance
 
 from monitor import settings
+from monitor.landing.discover import find_editions
+from orchestration.partitions import EDITION_PARTITIONS_NAME
 
 DAGSTER_YAML = """\
 # Written by `monitor`: the Dagster instance of this warehouse (runs, events, check results).
@@ -40,12 +42,13 @@ class CheckSummary:
     name: str
     passed: bool
     detail: str = ""
+    edition: int | None = None
 
 
 @dataclass
 class RefreshReport:
     success: bool
-    run_id: str
+    run_ids: list[str]
     checks: list[CheckSummary] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     error: str | None = None
@@ -60,14 +63,14 @@ class RefreshReport:
         return self.success and not self.failed_checks
 
 
-def _run_config(editions: list[int] | None) -> dict:
+def _run_config() -> dict:
     return {
-        "resources": {"landing": {"config": {"path": str(settings.landing_dir()), "editions": editions or []}}},
+        "resources": {"landing": {"config": {"path": str(settings.landing_dir())}}},
         "loggers": {"console": {"config": {}}},
     }
 
 
-def _check_summaries(result) -> list[CheckSummary]:
+def _check_summaries(result, edition: int) -> list[CheckSummary]:
     summaries = []
     for evaluation in result.get_asset_check_evaluations():
         meta = evaluation.metadata or {}
@@ -77,6 +80,7 @@ def _check_summaries(result) -> list[CheckSummary]:
                 name=evaluation.asset_check_key.to_user_string(),
                 passed=evaluation.passed,
                 detail="" if evaluation.passed or detail is None else str(detail.value),
+                edition=edition,
             )
         )
     return summaries
@@ -96,24 +100,49 @@ def _step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
     return seconds
 
 
+def register_editions(instance: DagsterInstance, editions: list[int]) -> None:
+    """Make each edition a partition (the sensor does the same for new landing folders)."""
+    known = set(instance.get_dynamic_partitions(EDITION_PARTITIONS_NAME))
+    new = [str(e) for e in editions if str(e) not in known]
+    if new:
+        instance.add_dynamic_partitions(EDITION_PARTITIONS_NAME, new)
+
+
+def _refresh_edition(job, instance: DagsterInstance, edition: int) -> RefreshReport:
+    result = job.execute_in_process(
+        run_config=_run_config(), instance=instance, partition_key=str(edition), raise_on_error=False
+    )
+    failures = [e for e in result.all_events if e.is_step_failure]
+    return RefreshReport(
+        success=result.success,
+        run_ids=[result.run_id],
+        checks=_check_summaries(result, edition),
+        failed_steps=[f"{edition} {e.step_key}" for e in failures],
+        error="\n".join(str(e.event_specific_data.error.message).strip() for e in failures) or None,
+        step_seconds={f"{edition} {k}": v for k, v in _step_seconds(instance, result.run_id).items()},
+    )
+
+
 def run_refresh(editions: list[int] | None = None, instance: DagsterInstance | None = None) -> RefreshReport:
-    """Materialize every asset (checks included) for the editions (None: all found)."""
+    """Materialize every asset (checks included) for each edition (None: every edition in the
+    landing zone), one edition (partition) at a time; one report for all."""
     from orchestration.definitions import build_definitions
     from orchestration.jobs import REFRESH_JOB_NAME
 
     if instance is None:
         dagster_home()
         instance = DagsterInstance.get()
+    found = [f.edition for f in find_editions(settings.landing_dir(), editions)]
+    register_editions(instance, found)
     job = build_definitions().resolve_job_def(REFRESH_JOB_NAME)
-    result = job.execute_in_process(run_config=_run_config(editions), instance=instance, raise_on_error=False)
-    failures = [e for e in result.all_events if e.is_step_failure]
+    reports = [_refresh_edition(job, instance, edition) for edition in found]
     return RefreshReport(
-        success=result.success,
-        run_id=result.run_id,
-        checks=_check_summaries(result),
-        failed_steps=[e.step_key for e in failures],
-        error="\n".join(str(e.event_specific_data.error.message).strip() for e in failures) or None,
-        step_seconds=_step_seconds(instance, result.run_id),
+        success=all(r.success for r in reports),
+        run_ids=[run_id for r in reports for run_id in r.run_ids],
+        checks=[c for r in reports for c in r.checks],
+        failed_steps=[s for r in reports for s in r.failed_steps],
+        error="\n".join(r.error for r in reports if r.error) or None,
+        step_seconds={k: v for r in reports for k, v in r.step_seconds.items()},
     )
 
 
@@ -189,11 +218,11 @@ def render_summary(report: RefreshReport, database: Path) -> str:
     lines = [
         "",
         "=" * 72,
-        f"monitor refresh: {'OK' if report.ok else 'FAILED'}   (Dagster run {report.run_id})",
+        f"monitor refresh: {'OK' if report.ok else 'FAILED'}   (Dagster runs {', '.join(report.run_ids)})",
         f"checks: {passed} passed, {len(report.failed_checks)} failed",
     ]
     for check in report.failed_checks:
-        lines.append(f"  FAILED {check.name}")
+        lines.append(f"  FAILED {check.name} (edition {check.edition})")
         lines += [f"    {line}" for line in check.detail.splitlines()]
     if report.failed_steps:
         lines.append(f"failed steps: {', '.join(report.failed_steps)}")

@@ -16,15 +16,16 @@ from orchestration.dbt_manifest import DBT_PROJECT
 
 
 class LandingZone(ConfigurableResource):
-    """The landing zone (read only) and which editions a run refreshes."""
+    """The landing zone (read only): one subfolder per edition."""
 
     path: str = Field(description="Folder with one subfolder per edition (MONITOR_LANDING).")
-    editions: list[int] = Field(
-        default_factory=list, description="Editions to refresh; empty means every edition found."
-    )
 
-    def editions_to_load(self) -> list[LandingEdition]:
-        return find_editions(Path(self.path), self.editions or None)
+    def edition(self, edition: int) -> LandingEdition:
+        """The files of one edition (the partition a step works on)."""
+        return find_editions(Path(self.path), [edition])[0]
+
+    def all_editions(self) -> list[LandingEdition]:
+        return find_editions(Path(self.path))
 
 
 def build_resources() -> dict:

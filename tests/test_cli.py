@@ -52,3 +52,12 @@ def test_refresh_exits_non_zero_and_names_the_failing_column(demo_landing, tmp_p
     assert "not built" in result.stdout  # the summary shows that no mart was built
     assert (tmp_path / "warehouse" / "dagster_home" / "dagster.yaml").exists()
     assert survey_path.read_bytes() == before  # landing files are never modified
+
+
+def test_fetch_cbs_offline_says_what_to_do(tmp_path):
+    # a closed port on this machine stands for "no network": nothing outside 127.0.0.1 is contacted
+    result = _run(["fetch-cbs", "--year", "2019", "--base-url", "http://127.0.0.1:9"], tmp_path / "landing", tmp_path / "wh")
+    assert result.returncode == 2
+    assert "84583NED" in result.stderr and "2019" in result.stderr
+    assert "kwb.csv" in result.stderr  # the way out: place an export in the landing zone
+    assert not (tmp_path / "landing" / "2019" / "kwb").exists()  # nothing half-written

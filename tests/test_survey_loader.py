@@ -94,3 +94,19 @@ def test_parquet_input_reads_the_same(tmp_path):
     pd.testing.assert_frame_equal(
         csv_frame.drop(columns="_source_file"), parquet_frame.drop(columns="_source_file")
     )
+
+
+def test_spss_delivery_reads_like_the_csv_and_keeps_its_value_labels(tmp_path):
+    from monitor.demo import generate_demo_edition
+
+    for survey_format in ("csv", "sav"):
+        generate_demo_edition(tmp_path / survey_format / "landing", 2018, seed=3, n_respondents=300,
+                              population_fraction=0.02, survey_format=survey_format)
+    from_csv = load_survey(tmp_path / "csv" / "landing" / "2018" / "survey.csv", 2018)
+    from_sav = load_survey(tmp_path / "sav" / "landing" / "2018" / "survey.sav", 2018)
+    pd.testing.assert_frame_equal(
+        from_csv.frame.drop(columns=["_source_file"]), from_sav.frame.drop(columns=["_source_file"])
+    )
+    assert from_csv.value_labels == {}
+    assert from_sav.value_labels["sex"][2] == "vrouw"
+    assert from_sav.value_labels["coping_1"][8] == "weet niet"

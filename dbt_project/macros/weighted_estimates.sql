@@ -19,13 +19,17 @@
     ({{ cells }}.sum_wy / {{ cells }}.sum_w)
 {%- endmacro %}
 
-{% macro weighted_mean_half_width(cells) -%}
-    (1.959964 * sqrt(greatest(0.0,
+{% macro weighted_mean_variance(cells) -%}
+    (greatest(0.0,
         {{ cells }}.n_respondents / nullif({{ cells }}.n_respondents - 1, 0)
         * ({{ cells }}.sum_w2y2
            - 2 * {{ weighted_mean(cells) }} * {{ cells }}.sum_w2y
            + {{ weighted_mean(cells) }} * {{ weighted_mean(cells) }} * {{ cells }}.sum_w2)
-    )) / {{ cells }}.sum_w)
+    ) / ({{ cells }}.sum_w * {{ cells }}.sum_w))
+{%- endmacro %}
+
+{% macro weighted_mean_half_width(cells) -%}
+    (1.959964 * sqrt({{ weighted_mean_variance(cells) }}))
 {%- endmacro %}
 
 {#- The published columns of a weighted cell: estimate and CI clipped to the indicator's

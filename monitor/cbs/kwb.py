@@ -1,16 +1,23 @@
-"""Read a CBS Kerncijfers wijken en buurten (KWB) StatLine CSV export into a typed frame.
+"""Read a CBS Kerncijfers wijken en buurten (KWB) delivery into a typed frame.
 
 CBS delivers the same table in more than one shape: comma-separated with a UTF-8 BOM and
 unquoted values padded with spaces (the 2017 export), or `;`-separated with every value quoted
-and right-aligned (the 2019 OData export). This reader accepts both and returns one layout.
+and right-aligned (the 2019 OData export), or as the folder `cbsodata.get_data(table, dir=...)`
+writes (one JSON file per part of the OData table; read by `monitor.cbs.cbsodata_dir`). This
+reader accepts all of them and returns one layout.
+
+Each format is first read into a `RawTable` (column keys and rows of text, plus the rows that
+could not even be split into fields); everything after that -- base names, cleaning, typing,
+row checks, the rejected rows -- is `load_table`, the same for every format.
 
 Column keys carry a number that shifts between years (`GemiddeldInkomenPerInwoner_66` in 2017,
 `_72` in 2019), so every column is mapped by its base name, never by its key or position.
 
 Three outcomes, never a silent one:
 - the whole file is refused (`KwbFileError`) when it cannot be a KWB export at all;
-- a row that cannot be read goes to `KwbLoad.rejected`, with its line number, a reason and its
-  raw fields, so that quarantine can report it;
+- a row that cannot be read goes to `KwbLoad.rejected`, with its row number (the line of a CSV
+  file, the position of the record in a cbsodata data set), a reason and its raw fields, so
+  that quarantine can report it;
 - every other row is accepted into `KwbLoad.frame`. Nothing is filtered by province here.
 """
 
@@ -36,6 +43,8 @@ IDENTIFICATION = {
     "WijkenEnBuurten": "region_label",
     "ID": "cbs_row_id",
     "IndelingswijzigingWijkenEnBuurten": "indeling_wijziging",
+    # the same column under the name of the newer tables (`IndelingswijzigingGemeenteWijkBuurt_4`)
+    "IndelingswijzigingGemeenteWijkBuurt": "indeling_wijziging",
 }
 # Without these a file cannot be placed in the regional layout nor weighted.
 REQUIRED = ("Codering", "SoortRegio", "Gemeentenaam", "AantalInwoners")
@@ -61,6 +70,22 @@ HEADER_LINES = 1  # row numbers count the header line, as an editor shows them
 class KwbFileError(ValueError):
     """The file cannot be read as a KWB export at all; the message names the file and says
     what is wrong and what was expected."""
+
+
+@dataclass
+class RawTable:
+    """A delivered table as text, before any cleaning: what each format's reader produces.
+
+    `rows` hold one field per key (text as delivered, padding included; None where the source
+    has no value at all). `unreadable` rows could not be split into one field per key: they go
+    to `rejected` with their reason, their fields and what was left over (`extra`)."""
+
+    source: Path  # the delivered file or folder (messages, KwbLoad.source_file)
+    source_file: str  # what `_source_file` names: the file the rows come from
+    keys: list[str]
+    rows: list[tuple[int, list[str | None]]]  # (row number, fields)
+    unreadable: list[tuple[int, str, list[str | None], str | None]] = field(default_factory=list)
+    table_id: str | None = None  # the table the delivery itself says it is, when it says so
 
 
 @dataclass
@@ -93,37 +118,65 @@ def _known_numeric() -> set[str]:
 
 
 def load_kwb(path: Path, edition: int) -> KwbLoad:
-    """Read one KWB export of `edition`; see the module docstring for what is refused,
+    """Read one KWB delivery of `edition`: a StatLine CSV export, or a folder written by
+    `cbsodata.get_data(table, dir=...)`. See the module docstring for what is refused,
     rejected and accepted."""
     path = Path(path)
-    text = _decode(path)
-    delimiter = _delimiter(path, text)
-    keys, records = _parse(path, text, delimiter)
-    names = _output_names(path, keys)
-    good, rejected_rows = _split_by_field_count(records, len(keys))
-    raw = pd.DataFrame([fields for _, fields in good], columns=names, dtype="str")
-    raw.insert(0, "_line", pd.array([line for line, _ in good], dtype="int64"))
+    if path.is_dir():
+        from monitor.cbs.cbsodata_dir import read_cbsodata_dir  # it imports this module
+
+        table = read_cbsodata_dir(path, expected_table_id=_table_id(edition))
+    else:
+        table = read_csv_table(path)
+    return load_table(table, edition)
+
+
+def load_table(table: RawTable, edition: int) -> KwbLoad:
+    """Base names, cleaning, typing and row checks of a table of text, whatever its format."""
+    names = _output_names(table.source, table.keys)
+    raw = pd.DataFrame([fields for _, fields in table.rows], columns=names, dtype="str")
+    raw.insert(0, "_line", pd.array([row for row, _ in table.rows], dtype="int64"))
     values = _clean(raw[names])
     parsed = _numbers(values, names)
     reasons = _row_reasons(values, parsed, names)
 
     bad = reasons.notna()
     frame = _typed_frame(values[~bad], {k: v[~bad] for k, v in parsed.items()}, names, edition)
-    frame["_source_file"] = path.name
+    frame["_source_file"] = table.source_file
     frame["_source_row"] = raw["_line"][~bad].to_numpy()
-    rejected = _rejected_frame(raw[bad], reasons[bad], rejected_rows, names, path, edition)
+    rejected = _rejected_frame(raw[bad], reasons[bad], table.unreadable, names, table.source_file, edition)
     known = set(IDENTIFICATION) | _known_numeric() | TEXT_VARIABLES
     return KwbLoad(
         frame=frame.reset_index(drop=True),
         rejected=rejected,
-        source_file=path,
-        table_id=_table_id(edition),
-        unknown_columns=[n for n, k in zip(names, keys) if base_name(k) not in known],
-        source_columns=dict(zip(names, keys)),
+        source_file=table.source,
+        table_id=table.table_id or _table_id(edition),
+        unknown_columns=[n for n, k in zip(names, table.keys) if base_name(k) not in known],
+        source_columns=dict(zip(names, table.keys)),
     )
 
 
-# --- reading the file ---------------------------------------------------------------------
+# --- reading a CSV file -------------------------------------------------------------------
+
+
+def read_csv_table(path: Path) -> RawTable:
+    """A StatLine CSV export as a table of text; rows with another number of fields than the
+    header are unreadable."""
+    path = Path(path)
+    text = _decode(path)
+    keys, records = _parse(path, text, _delimiter(path, text))
+    width = len(keys)
+    return RawTable(
+        source=path,
+        source_file=path.name,
+        keys=keys,
+        rows=[(line, fields) for line, fields in records if len(fields) == width],
+        unreadable=[
+            (line, f"{len(fields)} fields where the header has {width}", fields, "|".join(fields[width:]) or None)
+            for line, fields in records
+            if len(fields) != width
+        ],
+    )
 
 
 def _decode(path: Path) -> str:
@@ -198,12 +251,6 @@ def _output_names(path: Path, keys: list[str]) -> list[str]:
             f"columns found: {', '.join(keys)}"
         )
     return names
-
-
-def _split_by_field_count(records, width: int):
-    good = [(line, fields) for line, fields in records if len(fields) == width]
-    bad = [(line, fields) for line, fields in records if len(fields) != width]
-    return good, bad
 
 
 # --- cleaning and typing ------------------------------------------------------------------
@@ -288,7 +335,7 @@ def _typed_frame(values: pd.DataFrame, parsed: dict[str, pd.Series], names: list
         "region_label": _optional(values, "WijkenEnBuurten"),
         "cbs_row_id": pd.to_numeric(_optional(values, "ID")).astype("Int64"),
         # Kept as text: CBS marks a changed layout with a code ("1"), not with a quantity.
-        "indeling_wijziging": _optional(values, "IndelingswijzigingWijkenEnBuurten"),
+        "indeling_wijziging": _optional(values, "IndelingswijzigingWijkenEnBuurten", "IndelingswijzigingGemeenteWijkBuurt"),
     }
     for name in names:
         if name not in IDENTIFICATION:
@@ -296,26 +343,25 @@ def _typed_frame(values: pd.DataFrame, parsed: dict[str, pd.Series], names: list
     return pd.DataFrame(columns)
 
 
-def _optional(values: pd.DataFrame, name: str) -> pd.Series:
-    # Absent columns still appear (all NULL) so that every edition has the same layout.
-    return values[name] if name in values else pd.Series(pd.NA, index=values.index, dtype="str")
+def _optional(values: pd.DataFrame, *names: str) -> pd.Series:
+    # Absent columns still appear (all NULL) so that every edition has the same layout; the
+    # first of `names` the table has is taken.
+    for name in names:
+        if name in values:
+            return values[name]
+    return pd.Series(pd.NA, index=values.index, dtype="str")
 
 
-def _rejected_frame(raw, reasons, wrong_width, names, path: Path, edition: int) -> pd.DataFrame:
-    """Rejected rows with their raw fields as text (unstripped), ordered by line."""
+def _rejected_frame(raw, reasons, unreadable, names, source_file: str, edition: int) -> pd.DataFrame:
+    """Rejected rows with their raw fields as text (unstripped), ordered by row number."""
     rows = [
         {"source_row": line, "reason": reason, **dict(zip(names, fields))}
         for line, reason, fields in zip(raw["_line"], reasons, raw[names].itertuples(index=False))
     ]
-    for line, fields in wrong_width:
-        rows.append({
-            "source_row": line,
-            "reason": f"{len(fields)} fields where the header has {len(names)}",
-            **dict(zip(names, fields)),
-            "_extra_fields": "|".join(fields[len(names):]) or None,
-        })
+    for line, reason, fields, extra in unreadable:
+        rows.append({"source_row": line, "reason": reason, **dict(zip(names, fields)), "_extra_fields": extra})
     text_columns = ["reason", *names, "_extra_fields"]
     rejected = pd.DataFrame(rows, columns=["source_row", *text_columns])
     rejected = rejected.astype({"source_row": "int64", **{c: "str" for c in text_columns}})
-    leading = pd.DataFrame({"edition": int(edition), "source_file": path.name}, index=rejected.index)
+    leading = pd.DataFrame({"edition": int(edition), "source_file": source_file}, index=rejected.index)
     return pd.concat([leading, rejected], axis=1).sort_values("source_row", ignore_index=True)

@@ -1,9 +1,14 @@
-"""Seeded, deterministic demo data: a Noord-Brabant survey edition with its CBS key figures.
+"""Seeded, deterministic demo data: Noord-Brabant survey editions with their CBS key figures.
 
-`generate_demo_edition(landing_dir)` writes `<landing>/<edition>/kwb.csv` (a StatLine CSV as
-CBS delivers it), `<landing>/<edition>/survey.csv` (the raw survey per the codebook) and,
-beside the landing zone, `demo_truth/<edition>/truth.json` with the values the pipeline
-should recover. Same seed and arguments -> byte-identical files.
+`generate_demo_edition(landing_dir, edition)` writes `<landing>/<edition>/kwb.csv` (a StatLine
+CSV as CBS delivers it), `<landing>/<edition>/survey.csv` (or `.sav`, `.parquet`: the raw
+survey per the codebook) and, beside the landing zone, `demo_truth/<edition>/truth.json` with
+the values the pipeline should recover. Editions 2016-2020, each on its own municipal layout
+(2016: Schijndel, Sint-Oedenrode and Veghel; 2017/2018: Meierijstad, Aalburg, Werkendam and
+Woudrichem; 2019/2020: Altena; see `layout.py` and dbt_project/seeds/gemeente_changes.csv).
+The editions of one seed are the same simulated population a few years apart, with a planted
+change between them (`trend.py`) and independent samples. Same seed and arguments ->
+byte-identical files.
 """
 
 from monitor.demo.generate import GENERATOR_VERSION, DemoEdition, generate_demo_edition

@@ -1,9 +1,16 @@
 """Generate one demo edition: CBS key figures, the raw survey and the truth behind them.
 
-Steps: layout -> CBS figures per buurt -> simulated adults -> latents -> complete answers of
-everybody (the truth) -> weak buurten planted -> sample and response -> survey with gaps.
-Each step draws from its own random stream (spawned from seed and edition), so the same
-arguments give byte-identical files and changing one step leaves the others' draws alone.
+Steps: layout -> CBS figures per buurt -> simulated adults -> latents -> the edition's trend
+planted -> complete answers of everybody (the truth) -> weak buurten planted -> sample and
+response -> survey with gaps.
+
+What persists across the editions of a seed (streams spawned from the seed alone): the areas
+(base layout, buurt sizes and their growth, hidden traits, the character of the CBS figures),
+the gemeente effects (per gemeente of the base layout, so they follow an area through a
+merger) and the questionnaire (item thresholds). What is the edition's own (streams spawned
+from seed and edition): counts in the CBS figures, the simulated adults, their latents and
+answers, the sample and the survey's gaps. So editions are the same population a few years on,
+with independent samples. The same arguments give byte-identical files.
 """
 
 from __future__ import annotations
@@ -18,20 +25,32 @@ from monitor import settings
 from monitor.cbs.statline import write_statline_csv
 from monitor.codebook import Codebook, load_codebook
 from monitor.demo import items as item_model
+from monitor.demo import trend
 from monitor.demo.kwb import buurt_traits, simulate_buurt_figures, statline_frame
-from monitor.demo.latent import Latents, simulate_latents
-from monitor.demo.layout import LAYOUT_FILES, build_layout
+from monitor.demo.latent import GEMEENTE_EFFECT_SD, Latents, simulate_latents
+from monitor.demo.layout import (
+    EDITIONS,
+    GEMEENTE_CHANGES_FILE,
+    Layout,
+    build_base_layout,
+    build_layout,
+    check_edition,
+)
 from monitor.demo.population import simulate_adults
 from monitor.demo.sampling import Sample, draw_sample
-from monitor.demo.survey import survey_frame, write_survey_csv
+from monitor.demo.survey import SURVEY_FORMATS, survey_frame, write_survey
 from monitor.demo.truth import (
     area_truth,
     choose_weak_buurten,
     records,
     write_truth_json,
 )
+from monitor.reference import SEEDS
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "2.0.0"
+GEMEENTE_EFFECT_STREAM, ITEM_MODEL_STREAM = 3, 4  # persistent streams (seed, stream)
+# The edition's streams, spawned from (seed, edition). "layout" is no longer drawn from (the
+# areas persist per seed, layout.py); it stays so that the other streams keep their position.
 STREAMS = ("layout", "kwb", "population", "latents", "items", "planting", "sampling", "survey")
 WEAK_BUURT_SHIFT = 0.53  # SD of the coping latent: about -1 point on veerkracht_score
 
@@ -45,9 +64,10 @@ class DemoEdition:
     summary: dict = field(default_factory=dict)
 
 
-def _check_arguments(edition: int, n_respondents: int, population_fraction: float) -> None:
-    if edition not in LAYOUT_FILES:
-        raise ValueError(f"the demo generator has layouts for editions {sorted(LAYOUT_FILES)}, not {edition}")
+def _check_arguments(edition: int, n_respondents: int, population_fraction: float, survey_format: str) -> None:
+    check_edition(edition)
+    if survey_format not in SURVEY_FORMATS:
+        raise ValueError(f"survey_format must be one of {SURVEY_FORMATS}, got {survey_format!r}")
     if not 0 < population_fraction <= 1:
         raise ValueError(f"population_fraction must be in (0, 1], got {population_fraction}")
     if n_respondents < 100:
@@ -71,12 +91,33 @@ def _answer(models, latents: Latents, rows: np.ndarray | None, rng) -> dict[str,
     return out
 
 
+def _regions(layout: Layout) -> pd.Series:
+    """COROP region of every gemeente of the layout (seed brabant_gemeenten)."""
+    seed = pd.read_csv(SEEDS / "brabant_gemeenten.csv", dtype=str).drop_duplicates("gemeente_code")
+    region = layout.gemeenten.gemeente_code.map(seed.set_index("gemeente_code")["corop_code"])
+    if region.isna().any():
+        missing = list(layout.gemeenten.gemeente_code[region.isna()])
+        raise ValueError(f"dbt_project/seeds/brabant_gemeenten.csv has no COROP region for {missing}")
+    return pd.Series(region.to_numpy(), index=layout.gemeenten.gemeente_code.to_numpy())
+
+
+def _gemeente_effects(seed: int) -> np.ndarray:
+    """Per area: the effect of its gemeente in the base layout (persistent)."""
+    base = build_base_layout(seed)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, GEMEENTE_EFFECT_STREAM]))
+    effect = pd.Series(rng.normal(0, GEMEENTE_EFFECT_SD, len(base.gemeenten)), index=base.gemeenten.gemeente_code)
+    return base.buurten.gemeente_code.map(effect).to_numpy()
+
+
 def _outcome_answers(models, latents: Latents, persons: pd.DataFrame, figures: pd.DataFrame,
-                     codebook: Codebook, rng) -> tuple[dict, list[str], float]:
-    """Coping and change answers of every simulated adult, with the weak buurten planted.
-    Returns the ranks, the weak buurt codes and the realised effect of planting (points)."""
-    source = {"coping": latents.coping, "change": latents.change}
+                     codebook: Codebook, rng, region: np.ndarray, edition: int) -> tuple[dict, list[str], float, dict]:
+    """Coping and change answers of every simulated adult, with the edition's trend and the
+    weak buurten planted. Returns the ranks, the weak buurt codes, the realised effect of
+    planting weak buurten (points) and what the trend planted."""
     noise = {m.item.name: rng.normal(0, 1, len(persons)) for m in models}
+    coping, planted_trend = trend.plant(models, latents.coping, noise, region, edition, codebook)
+    latents.coping = coping
+    source = {"coping": latents.coping, "change": latents.change}
     ranks = {m.item.name: m.ranks(source[m.source], noise[m.item.name]) for m in models}
     score, _ = item_model.coping_truth(models, ranks, codebook)
 
@@ -95,7 +136,7 @@ def _outcome_answers(models, latents: Latents, persons: pd.DataFrame, figures: p
             ranks[m.item.name][in_weak] = m.ranks(shifted, noise[m.item.name][in_weak])
     planted_score, _ = item_model.coping_truth(models, ranks, codebook)
     effect = float(planted_score[in_weak].mean() - score[in_weak].mean()) if in_weak.any() else float("nan")
-    return ranks, weak, effect
+    return ranks, weak, effect, planted_trend
 
 
 def _codes(models, ranks: dict[str, np.ndarray], rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -106,13 +147,34 @@ def _codes(models, ranks: dict[str, np.ndarray], rows: np.ndarray | None = None)
     }
 
 
+def _planted_change(edition: int, region_adults: pd.Series) -> dict:
+    """The planted change of the trend indicator since the previous edition: per region the
+    difference of the planted levels, for the province their mean weighted by this edition's
+    adults per region."""
+    previous = trend.previous_edition(edition)
+    now = trend.levels(edition)
+    before = trend.levels(previous) if previous is not None else now
+    regions = {r: now[r] - before[r] for r in trend.REGIONS}
+    share = region_adults / region_adults.sum()
+    return {
+        "indicator": trend.INDICATOR,
+        "from_edition": previous,
+        "to_edition": edition,
+        "province": float(sum(share.get(r, 0.0) * v for r, v in regions.items())),
+        "regions": regions,
+        "levels": {str(e): trend.levels(e) for e in EDITIONS},
+    }
+
+
 def _truth(codebook, edition, seed, population_fraction, n_respondents, layout, figures, persons,
-           models, ranks, sample: Sample, survey: pd.DataFrame, latents: Latents, weak, effect) -> dict:
+           models, ranks, sample: Sample, survey: pd.DataFrame, latents: Latents, weak, effect,
+           regions: pd.Series, planted_trend: dict) -> dict:
     score, resilient = item_model.coping_truth(models, ranks, codebook)
     change = item_model.scale_score(models, ranks, codebook.typology["change_scale"])
     buurt_of_person = persons["buurt"].to_numpy()
     buurt_codes = figures["buurt_code"].to_numpy()[buurt_of_person]
     wijk_codes = figures["wijk_code"].to_numpy()[buurt_of_person]
+    region_of_person = regions.reindex(persons["gemeente_code"].to_numpy()).to_numpy()
     inhabitants = figures.set_index("buurt_code")["AantalInwoners"]
 
     def table(keys, respondents, extra: pd.DataFrame) -> pd.DataFrame:
@@ -123,13 +185,18 @@ def _truth(codebook, edition, seed, population_fraction, n_respondents, layout, 
         return frame.rename_axis("code").reset_index()
 
     gemeenten = layout.gemeenten.set_index("gemeente_code")[["gemeente_name", "inhabitants"]].rename(
-        columns={"gemeente_name": "name"})
+        columns={"gemeente_name": "name"}).assign(corop_code=regions)
     wijk_of = figures.groupby("wijk_code")
     wijken = pd.DataFrame(
         {"gemeente_code": wijk_of["gemeente_code"].first(), "inhabitants": wijk_of["AantalInwoners"].sum()}
     )
     buurten = figures.set_index("buurt_code")[["gemeente_code"]].assign(inhabitants=inhabitants)
+    region_table = (
+        layout.gemeenten.assign(corop_code=layout.gemeenten.gemeente_code.map(regions))
+        .groupby("corop_code")[["inhabitants"]].sum()
+    )
     reported_buurt = survey["buurt_code"].dropna()
+    region_truth = table(region_of_person, survey["gemeente_code"].map(regions).value_counts(), region_table)
 
     # What an unweighted mean of respondents would give on average (P(asked) x P(response)).
     w = sample.inclusion
@@ -152,6 +219,12 @@ def _truth(codebook, edition, seed, population_fraction, n_respondents, layout, 
     }
     planted = dict(sorted(latents.planted_effects.items(), key=lambda kv: -kv[1]))
     groups = {g: sum(v for s, v in planted.items() if codebook.scales[s].group == g) for g in codebook.resource_groups}
+    region_adults = region_truth.set_index("code")["adults"]
+    realised = planted_trend["realised"]
+    realised_province = {
+        k: float(sum(region_adults.get(r, 0) * v[k] for r, v in realised.items()) / region_adults.sum())
+        for k in ("veerkracht_score", "pct_veerkrachtig")
+    }
     return {
         "edition": edition,
         "seed": seed,
@@ -159,19 +232,41 @@ def _truth(codebook, edition, seed, population_fraction, n_respondents, layout, 
         "codebook_version": codebook.version,
         "population_fraction": population_fraction,
         "n_respondents_target": n_respondents,
+        "layout": {
+            "layout_year": layout_year(edition),
+            "gemeenten": len(layout.gemeenten),
+            "wijken": len(layout.wijken),
+            "buurten": len(layout.buurten),
+            "gemeente_changes": "dbt_project/seeds/gemeente_changes.csv",
+        },
         "province": province,
+        "planted_change": _planted_change(edition, region_adults),
+        "trend_level": {
+            "indicator": trend.INDICATOR,
+            "planted": planted_trend["levels"],
+            "latent_shifts": planted_trend["latent_shifts"],
+            "realised": {"province": realised_province, "regions": realised},
+        },
         "resource_group_order": sorted(groups, key=lambda g: -groups[g]),
         "planted_group_effects": groups,
         "planted_effects": planted,
         "strongest_resources": list(planted)[:5],
         "weak_buurten": weak,
         "weak_buurt_effect": effect,
+        "regions": records(region_truth),
         "gemeenten": records(
             table(persons["gemeente_code"].to_numpy(), survey["gemeente_code"].value_counts(), gemeenten)
         ),
         "wijken": records(table(wijk_codes, ("WK" + reported_buurt.str[2:8]).value_counts(), wijken)),
         "buurten": records(table(buurt_codes, reported_buurt.value_counts(), buurten)),
     }
+
+
+def layout_year(edition: int) -> int:
+    """The first year of the municipal layout an edition uses (2016, 2017 or 2019)."""
+    changes = pd.read_csv(GEMEENTE_CHANGES_FILE)
+    years = [y for y in sorted(changes.change_year.unique()) if y <= edition]
+    return max(years) if years else min(EDITIONS)
 
 
 def generate_demo_edition(
@@ -183,29 +278,39 @@ def generate_demo_edition(
     population_fraction: float = 1.0,
     truth_dir: Path | None = None,
     overwrite: bool = False,
+    survey_format: str = "csv",
 ) -> DemoEdition:
-    """Write `<landing_dir>/<edition>/kwb.csv` (StatLine CSV), `<landing_dir>/<edition>/survey.csv`
-    and `<truth_dir>/<edition>/truth.json` (truth_dir defaults to settings.demo_truth_dir)."""
-    _check_arguments(edition, n_respondents, population_fraction)
+    """Write `<landing_dir>/<edition>/kwb.csv` (StatLine CSV), `<landing_dir>/<edition>/survey.<format>`
+    (csv, sav or parquet) and `<truth_dir>/<edition>/truth.json` (truth_dir defaults to
+    settings.demo_truth_dir). Editions 2016-2020 (2016, 2018 and 2020 are the monitor's)."""
+    _check_arguments(edition, n_respondents, population_fraction, survey_format)
     landing_dir = Path(landing_dir)
     truth_dir = Path(truth_dir) if truth_dir is not None else settings.demo_truth_dir(landing_dir)
     kwb_path = landing_dir / str(edition) / "kwb.csv"
-    survey_path = landing_dir / str(edition) / "survey.csv"
+    survey_path = landing_dir / str(edition) / f"survey.{survey_format}"
     truth_path = truth_dir / str(edition) / "truth.json"
+    others = [survey_path.with_suffix(f".{f}") for f in SURVEY_FORMATS if f != survey_format]
     _refuse_overwrite([kwb_path, survey_path, truth_path], overwrite)
+    present = [path for path in others if path.exists()]
+    if present:  # two survey files would make the landing folder ambiguous
+        raise FileExistsError(f"{present[0]} exists; remove it before writing the survey as {survey_format}")
 
     rng = dict(zip(STREAMS, map(np.random.default_rng, np.random.SeedSequence([seed, edition]).spawn(len(STREAMS)))))
     codebook = load_codebook()
-    layout = build_layout(edition, rng["layout"])
-    traits = buurt_traits(layout, rng["kwb"])
-    figures = simulate_buurt_figures(traits, rng["kwb"])
+    layout = build_layout(edition, seed)
+    regions = _regions(layout)
+    traits = buurt_traits(layout, seed)
+    figures = simulate_buurt_figures(traits, rng["kwb"], seed=seed, edition=edition)
     persons = simulate_adults(figures, traits, population_fraction, rng["population"])
-    latents = simulate_latents(codebook, persons, traits, figures, rng["latents"])
-    models = item_model.item_models(codebook, rng["items"])
+    latents = simulate_latents(codebook, persons, traits, figures, rng["latents"],
+                               area_gemeente_effect=_gemeente_effects(seed))
+    models = item_model.item_models(codebook, np.random.default_rng(np.random.SeedSequence([seed, ITEM_MODEL_STREAM])))
     outcome_models = [m for m in models if m.source in ("coping", "change")]
     resource_models = [m for m in models if m.source not in ("coping", "change")]
 
-    ranks, weak, effect = _outcome_answers(outcome_models, latents, persons, figures, codebook, rng["planting"])
+    region_of_person = regions.reindex(persons["gemeente_code"].to_numpy()).to_numpy()
+    ranks, weak, effect, planted_trend = _outcome_answers(
+        outcome_models, latents, persons, figures, codebook, rng["planting"], region_of_person, edition)
     sample = draw_sample(persons, population_fraction, n_respondents, rng["sampling"])
     rows = sample.respondents
     resource_ranks = _answer(resource_models, latents, rows, rng["items"])  # respondents only: saves time
@@ -215,11 +320,12 @@ def generate_demo_edition(
     )
     survey = survey_frame(codebook, edition, respondents, answers, sample.design_weight, rng["survey"])
     truth = _truth(codebook, edition, seed, population_fraction, n_respondents, layout, figures, persons,
-                   models, ranks, sample, survey, latents, weak, effect)
+                   models, ranks, sample, survey, latents, weak, effect, regions, planted_trend)
 
     # write only when everything is computed, so a failure leaves no half-written edition
+    survey_path.parent.mkdir(parents=True, exist_ok=True)
     write_statline_csv(statline_frame(layout, figures), kwb_path, edition)
-    write_survey_csv(survey, survey_path)
+    write_survey(survey, survey_path, survey_format, codebook, edition)
     write_truth_json(truth, truth_path)
     summary = {
         "gemeenten": len(layout.gemeenten),

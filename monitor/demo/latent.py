@@ -102,7 +102,11 @@ def group_factors(persons: pd.DataFrame, traits: pd.DataFrame, deprivation: np.n
 
 
 def simulate_latents(codebook: Codebook, persons: pd.DataFrame, traits: pd.DataFrame,
-                     buurt_figures: pd.DataFrame, rng: np.random.Generator) -> Latents:
+                     buurt_figures: pd.DataFrame, rng: np.random.Generator,
+                     area_gemeente_effect: np.ndarray | None = None) -> Latents:
+    """`area_gemeente_effect` (per buurt row) is the gemeente effect of each area; the
+    generator draws it per gemeente of the base layout so it persists across editions and
+    municipal changes. Without it, an effect is drawn here per gemeente of the edition."""
     deprivation = buurt_deprivation_composite(buurt_figures)
     factors = group_factors(persons, traits, deprivation, rng)
     betas = planted_betas(codebook)
@@ -114,8 +118,11 @@ def simulate_latents(codebook: Codebook, persons: pd.DataFrame, traits: pd.DataF
     }
     signal = sum(beta * scales[name] for name, beta in betas.items())
     noise_sd = np.sqrt(signal.var() * (1 - COPING_R2) / COPING_R2)
-    gemeenten, gemeente_index = np.unique(persons["gemeente_code"].to_numpy(), return_inverse=True)
-    gemeente_effect = rng.normal(0, GEMEENTE_EFFECT_SD, len(gemeenten))[gemeente_index]
+    if area_gemeente_effect is None:
+        gemeenten, gemeente_index = np.unique(persons["gemeente_code"].to_numpy(), return_inverse=True)
+        gemeente_effect = rng.normal(0, GEMEENTE_EFFECT_SD, len(gemeenten))[gemeente_index]
+    else:
+        gemeente_effect = np.asarray(area_gemeente_effect)[persons["buurt"].to_numpy()]
     age = persons["age"].to_numpy()
     raw = (signal + AGE_SLOPE * (age - 45) + OLD_AGE_EFFECT * (age >= 75)
            - BUURT_EFFECT * deprivation[persons["buurt"].to_numpy()]

@@ -38,10 +38,15 @@ def _with_missing(codes: np.ndarray, missing: np.ndarray, missing_codes: list[in
     return pd.Series(out)
 
 
-def resp_ids(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Opaque unique ids: 'R' + 7 digits drawn without replacement (no order to exploit)."""
+def resp_ids(n: int, rng: np.random.Generator, edition: int | None = None) -> np.ndarray:
+    """Opaque unique ids: 'R' + 7 digits drawn without replacement (no order to exploit).
+    With `edition`, ids come from the edition's own block of a million (first digit 1 for
+    2016, 3 for 2018, 5 for 2020), so they are unique across editions too."""
     low = 10 ** (RESP_ID_DIGITS - 1)
-    numbers = rng.choice(9 * low, n, replace=False) + low
+    if edition is None:
+        numbers = rng.choice(9 * low, n, replace=False) + low
+    else:
+        numbers = rng.choice(low, n, replace=False) + (1 + (edition - 2016) % 9) * low
     return np.array([f"R{x}" for x in numbers])
 
 
@@ -69,7 +74,7 @@ def survey_frame(
     buurt = respondents["buurt_code"].to_numpy().astype(object)
     buurt[rng.random(n) < NO_BUURT_SHARE] = None
     given = {
-        "resp_id": resp_ids(n, rng),
+        "resp_id": resp_ids(n, rng, edition),
         "edition": np.full(n, edition),
         "gemeente_code": respondents["gemeente_code"].to_numpy(),
         "buurt_code": buurt,
@@ -92,5 +97,73 @@ def survey_frame(
     return frame.iloc[rng.permutation(n)].reset_index(drop=True)
 
 
+SURVEY_FORMATS = ("csv", "sav", "parquet")
+SAV_TIMESTAMP_OFFSET = 92  # creation date (9 bytes) and time (8 bytes) in the .sav file header
+
+
 def write_survey_csv(frame: pd.DataFrame, path) -> None:
     frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", na_rep="")
+
+
+def write_survey_parquet(frame: pd.DataFrame, path) -> None:
+    """Codebook types: strings (missing = null), nullable integers, floats."""
+    frame.to_parquet(path, index=False, engine="pyarrow")
+
+
+def sav_metadata(codebook: Codebook) -> tuple[dict[str, str], dict[str, dict[int, str]]]:
+    """Column labels (item wording, background description) and value labels (answers and
+    missing codes) of every codebook column, as SPSS carries them."""
+    labels, value_labels = {}, {}
+    for col in codebook.background:
+        labels[col.name] = col.description or col.name
+        if col.values or col.missing:
+            value_labels[col.name] = {int(k): str(v) for k, v in {**col.values, **col.missing}.items()}
+    for item in codebook.items:
+        labels[item.name] = item.wording
+        value_labels[item.name] = {
+            int(k): str(v) for k, v in {**item.response.values, **item.response.missing}.items()
+        }
+    return labels, value_labels
+
+
+def write_survey_sav(frame: pd.DataFrame, path, codebook: Codebook, edition: int) -> None:
+    """SPSS .sav with the codebook's value labels (missing codes included, as labelled values,
+    not as SPSS user-missing, so a reader sees the same codes as in the CSV) and the item
+    wording as variable labels. The header's creation time is fixed (1 January of the
+    edition) so that the same arguments give the same bytes."""
+    import pyreadstat  # only needed for SPSS output
+
+    labels, value_labels = sav_metadata(codebook)
+    columns, formats = {}, {}
+    for name in frame.columns:
+        kind = codebook.column_type(name)
+        values = frame[name]
+        if kind == "string":
+            text = values.astype(object).where(values.notna(), "").astype(str)
+            columns[name] = text
+            formats[name] = f"A{max(1, int(text.str.len().max()))}"
+        else:
+            columns[name] = pd.to_numeric(values).astype(float)
+            formats[name] = "F10.4" if kind == "float" else f"F{max(1, len(str(int(columns[name].max()))))}.0"
+    pyreadstat.write_sav(
+        pd.DataFrame(columns),
+        str(path),
+        column_labels=[labels.get(name, name) for name in frame.columns],
+        variable_value_labels={k: v for k, v in value_labels.items() if k in frame.columns},
+        variable_format=formats,
+        row_compress=True,
+    )
+    with open(path, "r+b") as handle:
+        handle.seek(SAV_TIMESTAMP_OFFSET)
+        handle.write(f"01 Jan {edition % 100:02d}00:00:00".encode("ascii"))
+
+
+def write_survey(frame: pd.DataFrame, path, survey_format: str, codebook: Codebook, edition: int) -> None:
+    if survey_format == "csv":
+        write_survey_csv(frame, path)
+    elif survey_format == "parquet":
+        write_survey_parquet(frame, path)
+    elif survey_format == "sav":
+        write_survey_sav(frame, path, codebook, edition)
+    else:
+        raise ValueError(f"survey_format must be one of {SURVEY_FORMATS}, got {survey_format!r}")

@@ -47,10 +47,15 @@ def _survey_file(folder: Path) -> Path:
 
 
 def _kwb_file(folder: Path) -> Path:
-    for candidate in (folder / "kwb.csv", folder / "kwb"):
-        if candidate.exists():
-            return candidate
-    raise LandingError(f"{folder}: no CBS key figures; expected kwb.csv (a StatLine CSV export) or kwb/")
+    found = [c for c in (folder / "kwb.csv", folder / "kwb") if c.exists()]
+    if not found:
+        raise LandingError(
+            f"{folder}: no CBS key figures; expected kwb.csv (a StatLine CSV export) or kwb/ (a cbsodata "
+            "download, e.g. from `monitor fetch-cbs`)"
+        )
+    if len(found) > 1:
+        raise LandingError(f"{folder}: both kwb.csv and kwb/ are there; keep the one the edition should use")
+    return found[0]
 
 
 def find_editions(landing: Path, only: list[int] | None = None) -> list[LandingEdition]:

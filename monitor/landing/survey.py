@@ -65,7 +65,8 @@ def _read_sav(path: Path) -> tuple[pd.DataFrame, dict[str, dict]]:
     except Exception as err:
         raise SurveyFileError(f"{path}: not a readable SPSS .sav file ({err})") from None
     as_text = frame.astype(object).where(frame.notna(), "")
-    as_text = as_text.map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+    # repr keeps every digit of a float (e.g. design weights); whole numbers lose their ".0"
+    as_text = as_text.map(lambda v: (str(int(v)) if v.is_integer() else repr(v)) if isinstance(v, float) else str(v))
     labels = {name.lower(): dict(vl) for name, vl in (meta.variable_value_labels or {}).items()}
     return as_text, labels
 

@@ -6,6 +6,7 @@ models are keyed by their schema (staging / intermediate / monitor) and grouped 
 dbt tests become asset checks."""
 
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -20,8 +21,9 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.dbt_manifest import DBT_PROJECT, ensure_manifest
+from orchestration.partitions import edition_of, editions
 
-GROUP_BY_LAYER = {"staging": "stage", "intermediate": "model", "marts": "publish", "seeds": "reference"}
+GROUP_BY_LAYER = {"staging": "stage", "intermediate": "model", "marts": "publish", "trend": "publish", "seeds": "reference"}
 
 
 class MonitorDbtTranslator(DagsterDbtTranslator):
@@ -44,28 +46,33 @@ TRANSLATOR = MonitorDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 
 def _dbt_build(name: str, description: str, **selection):
     """A dbt build of part of the project as one asset step. The project runs in two parts
-    because the Python weighting asset sits between them: stage + model feed the weights,
-    the marts (publish) use them."""
+    because Python assets sit between them: stage + model feed the weights, the marts (publish)
+    use them, and the trend reads the small-area estimates made from the marts."""
 
     @dbt_assets(
         manifest=ensure_manifest(),
         project=DBT_PROJECT,
         dagster_dbt_translator=TRANSLATOR,
         name=name,
+        partitions_def=editions,
         **selection,
     )
     def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
         # The dbt subprocess inherits the environment; profiles.yml reads the DuckDB path from it.
         # No Dagster connection is open while dbt runs (one writer per DuckDB file).
         os.environ["MONITOR_DUCKDB_PATH"] = warehouse.database
-        yield from dbt.cli(["build"], context=context).stream()
+        edition_vars = json.dumps({"edition": edition_of(context)})  # see dbt_project/macros/editions.sql
+        yield from dbt.cli(["build", "--vars", edition_vars], context=context).stream()
 
     _build.__doc__ = description
     return _build
 
 
 MARTS = "path:models/marts"
+TREND = "path:models/trend"
 dbt_stage_and_model = _dbt_build(
-    "dbt_stage_and_model", "Seeds, staging and intermediate models with their dbt tests.", exclude=MARTS
+    "dbt_stage_and_model", "Seeds, staging and intermediate models with their dbt tests.", exclude=f"{MARTS} {TREND}"
 )
 dbt_publish = _dbt_build("dbt_publish", "The monitor marts with their dbt tests.", select=MARTS)
+# the trend compares editions and reads the small-area estimates (a Python asset), so it runs last
+dbt_trend = _dbt_build("dbt_trend", "The change between editions (monitor_trend) with its dbt tests.", select=TREND)

@@ -8,7 +8,8 @@ from monitor.codebook import load_codebook
 from monitor.statistics.importance import resource_importance
 from orchestration.assets.weighting import WEIGHTS_KEY
 from orchestration.metadata import markdown_table
-from orchestration.warehouse import replace_table
+from orchestration.partitions import edition_of, editions
+from orchestration.warehouse import replace_edition_rows
 
 IMPORTANCE_KEY = AssetKey(["monitor", "monitor_resource_importance"])
 OUTCOME = "veerkracht_score"
@@ -34,6 +35,7 @@ def _edition_table(conn, edition: int, groups: dict[str, str]) -> tuple[pd.DataF
 
 @asset(
     key=IMPORTANCE_KEY,
+    partitions_def=editions,
     deps=[AssetKey(["intermediate", "int_respondent_scale_scores"]), WEIGHTS_KEY],
     group_name="publish",
     kinds={"duckdb", "python"},
@@ -46,20 +48,14 @@ def _edition_table(conn, edition: int, groups: dict[str, str]) -> tuple[pd.DataF
 def monitor_resource_importance(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     codebook = load_codebook()
     groups = {s.name: s.group for g in codebook.resource_groups for s in codebook.scales_in_group(g)}
+    edition = edition_of(context)
     with warehouse.get_connection() as conn:
-        editions = [row[0] for row in conn.execute("select distinct edition from weighting.respondent_weights order by 1").fetchall()]
-        results = [_edition_table(conn, edition, groups) for edition in editions]
-        table = pd.concat([t for t, _ in results], ignore_index=True)
+        table, fit = _edition_table(conn, edition, groups)
         leading = ["edition", "level", "resource", "resource_group", "rank"]
         table = table[leading + [c for c in table.columns if c not in leading]]
-        rows = replace_table(conn, "monitor", "monitor_resource_importance", table)
+        rows = replace_edition_rows(conn, "monitor", "monitor_resource_importance", table, edition)
     groups_shown = table[table["level"] == "group"][["edition", "resource", "importance_share", "rank"]]
-    for edition, summary in zip(editions, (s for _, s in results), strict=True):
-        context.log.info(f"edition {edition}: R2 {summary['r2_total']:.3f} on {summary['n_used']:,} respondents")
+    context.log.info(f"edition {edition}: R2 {fit['r2_total']:.3f} on {fit['n_used']:,} respondents")
     return MaterializeResult(
-        metadata={
-            "rows": rows,
-            "groups": MetadataValue.md(markdown_table(groups_shown)),
-            "fits": MetadataValue.json({str(e): s for e, (_, s) in zip(editions, results, strict=True)}),
-        }
+        metadata={"rows": rows, "groups": MetadataValue.md(markdown_table(groups_shown)), "fit": MetadataValue.json(fit)}
     )

@@ -21,6 +21,7 @@ from monitor.cbs.kwb import load_kwb
 from monitor.codebook import load_codebook
 from monitor.codebook.tables import codebook_tables
 from monitor.landing.survey import load_survey
+from orchestration.partitions import edition_of, editions
 from orchestration.resources import LandingZone
 from orchestration.warehouse import replace_edition_rows, replace_table
 
@@ -54,33 +55,42 @@ def raw_codebook(context: AssetExecutionContext, warehouse: DuckDBResource):
 
 @asset(
     key=SURVEY_KEY,
+    partitions_def=editions,
     group_name=GROUP,
     kinds={"duckdb", "pandas"},
     description=(
         "raw.survey_responses: each edition's survey file as delivered, one row per respondent, "
-        "typed by the codebook (extra columns kept). Guarded by the raw GX suite."
+        "typed by the codebook (extra columns kept); raw.survey_value_labels: the value labels of an "
+        "SPSS delivery. Guarded by the raw GX suite."
     ),
 )
 def raw_survey_responses(context: AssetExecutionContext, landing: LandingZone, warehouse: DuckDBResource) -> MaterializeResult:
-    codebook = load_codebook()
-    per_edition = {}
-    for found in landing.editions_to_load():
-        loaded = load_survey(found.survey_path, found.edition, codebook)
-        with warehouse.get_connection() as conn:
-            rows = replace_edition_rows(conn, RAW_SCHEMA, "survey_responses", loaded.frame, found.edition, "_landing_edition")
-        context.log.info(f"edition {found.edition}: {rows:,} respondents from {found.survey_path}")
-        per_edition[str(found.edition)] = {
-            "file": str(found.survey_path),
-            "rows": rows,
-            "extra_columns": loaded.extra_columns,
-            "defaulted_columns": loaded.defaulted_columns,
-        }
+    found = landing.edition(edition_of(context))
+    loaded = load_survey(found.survey_path, found.edition, load_codebook())
+    with warehouse.get_connection() as conn:
+        rows = replace_edition_rows(conn, RAW_SCHEMA, "survey_responses", loaded.frame, found.edition, "_landing_edition")
+        replace_edition_rows(conn, RAW_SCHEMA, "survey_value_labels", _value_labels(loaded, found.edition), found.edition)
+    context.log.info(f"edition {found.edition}: {rows:,} respondents from {found.survey_path}")
     return MaterializeResult(
         metadata={
-            "rows": sum(e["rows"] for e in per_edition.values()),
-            "editions": MetadataValue.json(per_edition),
+            "rows": rows,
+            "file": str(found.survey_path),
+            "extra_columns": MetadataValue.json(loaded.extra_columns),
+            "defaulted_columns": MetadataValue.json(loaded.defaulted_columns),
         }
     )
+
+
+def _value_labels(loaded, edition: int) -> pd.DataFrame:
+    """The value labels an SPSS delivery carries, one row per column and code (empty for CSV
+    and Parquet), kept as column metadata beside the raw table."""
+    rows = [
+        {"edition": edition, "column_name": column, "code": str(code), "label": str(label), "source_file": loaded.source_file.name}
+        for column, labels in sorted(loaded.value_labels.items())
+        for code, label in labels.items()
+    ]
+    columns = ["edition", "column_name", "code", "label", "source_file"]
+    return pd.DataFrame(rows, columns=columns).astype({"edition": "int64", "column_name": "string", "code": "string", "label": "string", "source_file": "string"})
 
 
 def _with_spec_variables(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -94,6 +104,7 @@ def _with_spec_variables(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 
 @multi_asset(
+    partitions_def=editions,
     specs=[
         AssetSpec(
             KWB_KEY,
@@ -113,31 +124,27 @@ def _with_spec_variables(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     ],
 )
 def raw_kwb_key_figures(context: AssetExecutionContext, landing: LandingZone, warehouse: DuckDBResource):
-    per_edition, rejected_total = {}, 0
-    for found in landing.editions_to_load():
-        loaded = load_kwb(found.kwb_path, found.edition)
-        frame, absent = _with_spec_variables(loaded.frame)
-        rejected = loaded.rejected.astype("string").assign(edition=found.edition)
-        with warehouse.get_connection() as conn:
-            rows = replace_edition_rows(conn, RAW_SCHEMA, "kwb_key_figures", frame, found.edition)
-            replace_edition_rows(conn, RAW_SCHEMA, "kwb_rejected_rows", rejected, found.edition)
-        if len(rejected):
-            context.log.warning(
-                f"edition {found.edition}: {len(rejected)} row(s) of {found.kwb_path} could not be read; "
-                f"see raw.kwb_rejected_rows (first reason: {rejected['reason'].iloc[0]})"
-            )
-        rejected_total += len(rejected)
-        per_edition[str(found.edition)] = {
-            "file": str(found.kwb_path),
-            "cbs_table_id": loaded.table_id,
-            "rows": rows,
-            "rows_by_region_type": frame["region_type"].value_counts().to_dict(),
-            "rejected_rows": len(rejected),
-            "variables_absent_from_file": absent,
-        }
-        context.log.info(f"edition {found.edition}: {rows:,} CBS regions from {found.kwb_path}")
+    found = landing.edition(edition_of(context))
+    loaded = load_kwb(found.kwb_path, found.edition)
+    frame, absent = _with_spec_variables(loaded.frame)
+    rejected = loaded.rejected.astype("string").assign(edition=found.edition)
+    with warehouse.get_connection() as conn:
+        rows = replace_edition_rows(conn, RAW_SCHEMA, "kwb_key_figures", frame, found.edition)
+        replace_edition_rows(conn, RAW_SCHEMA, "kwb_rejected_rows", rejected, found.edition)
+    if len(rejected):
+        context.log.warning(
+            f"edition {found.edition}: {len(rejected)} row(s) of {found.kwb_path} could not be read; "
+            f"see raw.kwb_rejected_rows (first reason: {rejected['reason'].iloc[0]})"
+        )
+    context.log.info(f"edition {found.edition}: {rows:,} CBS regions from {found.kwb_path}")
     yield MaterializeResult(
         asset_key=KWB_KEY,
-        metadata={"rows": sum(e["rows"] for e in per_edition.values()), "editions": MetadataValue.json(per_edition)},
+        metadata={
+            "rows": rows,
+            "file": str(found.kwb_path),
+            "cbs_table_id": loaded.table_id or "unknown",
+            "rows_by_region_type": MetadataValue.json(frame["region_type"].value_counts().to_dict()),
+            "variables_absent_from_file": MetadataValue.json(absent),
+        },
     )
-    yield MaterializeResult(asset_key=KWB_REJECTED_KEY, metadata={"rows": rejected_total})
+    yield MaterializeResult(asset_key=KWB_REJECTED_KEY, metadata={"rows": len(rejected)})

@@ -10,7 +10,8 @@ from data_quality.suites.published_marts import MIN_RESPONDENTS
 from monitor.statistics.small_area import INDICATORS, small_area_estimates
 from orchestration.assets.weighting import WEIGHTS_KEY
 from orchestration.metadata import markdown_table
-from orchestration.warehouse import replace_table
+from orchestration.partitions import edition_of, editions
+from orchestration.warehouse import replace_edition_rows
 
 SAE_KEY = AssetKey(["monitor", "monitor_small_area_estimates"])
 VALIDATION_KEY = AssetKey(["monitor", "monitor_small_area_validation"])
@@ -33,13 +34,14 @@ RESPONDENTS_SQL = """
     from staging.stg_survey__respondents as r
     inner join weighting.respondent_weights as w using (edition, resp_id)
     left join intermediate.int_respondent_indicators as i using (edition, resp_id)
+    where r.edition = ?
     group by all
 """
-AREAS_SQL = "select * from intermediate.int_small_area_covariates"
+AREAS_SQL = "select * from intermediate.int_small_area_covariates where edition = ?"
 DIRECT_SQL = """
     select edition, area_level, area_code, indicator, estimate, ci_lower, ci_upper, n_respondents
     from monitor.monitor_area_estimates
-    where area_level in ('provincie', 'gemeente') and indicator in (select unnest(?))
+    where edition = ? and area_level in ('provincie', 'gemeente') and indicator in (select unnest(?))
 """
 LISTING_VIEW = """
     create or replace view monitor.monitor_below_gemeente as
@@ -80,6 +82,7 @@ def _validation_summary(validation: pd.DataFrame) -> pd.DataFrame:
 
 
 @multi_asset(
+    partitions_def=editions,
     specs=[
         AssetSpec(
             SAE_KEY,
@@ -103,19 +106,20 @@ def _validation_summary(validation: pd.DataFrame) -> pd.DataFrame:
     ],
 )
 def small_area_estimates_asset(context: AssetExecutionContext, warehouse: DuckDBResource):
+    edition = edition_of(context)
     with warehouse.get_connection() as conn:
-        respondents = conn.execute(RESPONDENTS_SQL).df()
-        areas = conn.execute(AREAS_SQL).df()
-        direct = conn.execute(DIRECT_SQL, [list(INDICATORS)]).df()
+        respondents = conn.execute(RESPONDENTS_SQL, [edition]).df()
+        areas = conn.execute(AREAS_SQL, [edition]).df()
+        direct = conn.execute(DIRECT_SQL, [edition, list(INDICATORS)]).df()
     result = small_area_estimates(respondents, areas, direct)
     published = _without_small_direct_figures(result.estimates)
     summary = _validation_summary(result.validation)
     with warehouse.get_connection() as conn:
-        rows = replace_table(conn, "monitor", "monitor_small_area_estimates", published)
+        rows = replace_edition_rows(conn, "monitor", "monitor_small_area_estimates", published, edition)
         conn.execute(LISTING_VIEW)
-        flagged = conn.execute("select count(*) from monitor.monitor_below_gemeente").fetchone()[0]
-        validation_rows = replace_table(conn, "monitor", "monitor_small_area_validation", result.validation)
-    context.log.info(f"small-area estimates: {rows:,} rows, {flagged} flagged below their gemeente")
+        flagged = conn.execute("select count(*) from monitor.monitor_below_gemeente where edition = ?", [edition]).fetchone()[0]
+        validation_rows = replace_edition_rows(conn, "monitor", "monitor_small_area_validation", result.validation, edition)
+    context.log.info(f"edition {edition}: small-area estimates: {rows:,} rows, {flagged} flagged below their gemeente")
     yield MaterializeResult(
         asset_key=SAE_KEY,
         metadata={

@@ -6,7 +6,8 @@ from dagster_duckdb import DuckDBResource
 
 from monitor.statistics.weighting import calibrate
 from orchestration.metadata import markdown_table
-from orchestration.warehouse import replace_table
+from orchestration.partitions import edition_of, editions
+from orchestration.warehouse import replace_edition_rows
 
 SCHEMA = "weighting"
 GROUP = "model"
@@ -27,6 +28,7 @@ RESPONDENTS_SQL = """
     select r.edition, r.resp_id, r.gemeente_code, g.corop_code, r.sex, r.age_band, r.design_weight
     from staging.stg_survey__respondents as r
     inner join intermediate.int_gemeenten as g using (edition, gemeente_code)
+    where r.edition = ?
 """
 
 
@@ -47,6 +49,7 @@ def _edition_summary(calibration, edition: int) -> dict:
 
 
 @multi_asset(
+    partitions_def=editions,
     specs=[
         AssetSpec(AssetKey([SCHEMA, name]), deps=INPUTS, group_name=GROUP, kinds={"duckdb", "python"}, description=text)
         for name, text in TABLES.items()
@@ -54,9 +57,10 @@ def _edition_summary(calibration, edition: int) -> dict:
 )
 def calibration_weights(context: AssetExecutionContext, warehouse: DuckDBResource):
     """Rake design weights to the CBS gemeente x sex and gemeente x age-band margins."""
+    edition = edition_of(context)
     with warehouse.get_connection() as conn:
-        respondents = conn.execute(RESPONDENTS_SQL).df()
-        targets = conn.execute("select * from intermediate.int_weighting_targets").df()
+        respondents = conn.execute(RESPONDENTS_SQL, [edition]).df()
+        targets = conn.execute("select * from intermediate.int_weighting_targets where edition = ?", [edition]).df()
     calibration = calibrate(respondents, targets)
     frames = {
         "respondent_weights": calibration.weights,
@@ -64,15 +68,14 @@ def calibration_weights(context: AssetExecutionContext, warehouse: DuckDBResourc
         "raking_domains": calibration.domains,
         "raking_margins": calibration.margins,
     }
-    summaries = {str(e): _edition_summary(calibration, e) for e in sorted(respondents["edition"].unique())}
-    for edition, summary in summaries.items():
-        context.log.info(f"edition {edition}: weights for {summary['respondents']:,} respondents in {summary['raking_domains']} raking domains")
+    summary = _edition_summary(calibration, edition)
+    context.log.info(f"edition {edition}: weights for {summary['respondents']:,} respondents in {summary['raking_domains']} raking domains")
     with warehouse.get_connection() as conn:
         for name, frame in frames.items():
-            rows = replace_table(conn, SCHEMA, name, frame)
+            rows = replace_edition_rows(conn, SCHEMA, name, frame, edition)
             metadata = {"rows": rows}
             if name == "respondent_weights":  # aggregates only: no respondent rows in metadata
-                metadata["editions"] = MetadataValue.json(summaries)
+                metadata["weighting"] = MetadataValue.json(summary)
             if name == "gemeente_weights":
                 metadata["kish_deff_per_gemeente"] = MetadataValue.md(
                     markdown_table(frame[["edition", "gemeente_code", "raking_level", "n_respondents", "kish_deff"]])

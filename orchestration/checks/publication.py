@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 from data_quality.suites.published_marts import PublishedMart, mart_suite, no_respondent_columns
 from monitor.codebook import load_codebook
 from orchestration.checks.results import check_result
+from orchestration.partitions import edition_of, editions
 
 PUBLISHED_MARTS = [
     PublishedMart("monitor_area_estimates", "n_respondents", ("estimate", "ci_lower", "ci_upper", "unweighted_estimate")),
@@ -20,6 +21,7 @@ def disclosure_check(mart: PublishedMart):
         asset=AssetKey(["monitor", mart.table]),
         name=f"{mart.table}_disclosure_control",
         blocking=True,
+        partitions_def=editions,
         description=(
             f"GX: no figure of monitor.{mart.table} rests on fewer than 10 respondents, suppressed cells "
             "publish nothing, and no respondent-level column is in the table."
@@ -28,9 +30,10 @@ def disclosure_check(mart: PublishedMart):
     def _check(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
         from data_quality.runner import validate_frame  # imports great_expectations (slow)
 
+        edition = edition_of(context)
         with warehouse.get_connection() as conn:
-            frame = conn.execute(f"select * from monitor.{mart.table}").df()
-        outcome = validate_frame(frame, "published_mart_disclosure", f"monitor.{mart.table}", mart_suite(mart))
+            frame = conn.execute(f"select * from monitor.{mart.table} where edition = ?", [edition]).df()
+        outcome = validate_frame(frame, "published_mart_disclosure", f"monitor.{mart.table} (edition {edition})", mart_suite(mart))
         outcome.outcomes.append(no_respondent_columns(list(frame.columns), load_codebook()))
         return check_result(context, [outcome])
 

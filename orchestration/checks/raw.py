@@ -19,6 +19,7 @@ from monitor.codebook import load_codebook
 from monitor.reference import brabant_gemeenten
 from orchestration.assets.raw import KWB_KEY, SURVEY_KEY
 from orchestration.checks.results import check_result
+from orchestration.partitions import edition_of, editions
 from orchestration.resources import LandingZone
 
 
@@ -47,6 +48,7 @@ def survey_layout(warehouse: DuckDBResource, edition: int) -> "raw_survey_respon
     asset=KWB_KEY,
     name="raw_kwb_key_figures_contract",
     blocking=True,
+    partitions_def=editions,
     description="GX suite raw_kwb_key_figures: the CBS file has the layout of its edition and the variables weighting needs.",
 )
 def raw_kwb_key_figures_contract(
@@ -54,22 +56,20 @@ def raw_kwb_key_figures_contract(
 ) -> AssetCheckResult:
     from data_quality.runner import validate_frame  # imports great_expectations (slow)
 
-    outcomes = []
-    for found in landing.editions_to_load():
-        suite = raw_kwb_key_figures.build_suite(
-            found.edition, brabant_gemeenten(found.edition)["gemeente_code"].tolist(), kwb_variables("weighting")
-        )
-        rows = _edition_rows(warehouse, "kwb_key_figures", "edition", found.edition)
-        outcomes.append(
-            validate_frame(rows, raw_kwb_key_figures.SUITE_NAME, f"{found.kwb_path.name} (edition {found.edition})", suite)
-        )
-    return check_result(context, outcomes)
+    found = landing.edition(edition_of(context))
+    suite = raw_kwb_key_figures.build_suite(
+        found.edition, brabant_gemeenten(found.edition)["gemeente_code"].tolist(), kwb_variables("weighting")
+    )
+    rows = _edition_rows(warehouse, "kwb_key_figures", "edition", found.edition)
+    outcome = validate_frame(rows, raw_kwb_key_figures.SUITE_NAME, f"{found.kwb_path.name} (edition {found.edition})", suite)
+    return check_result(context, [outcome])
 
 
 @asset_check(
     asset=SURVEY_KEY,
     name="raw_survey_responses_contract",
     blocking=True,
+    partitions_def=editions,
     additional_deps=[KWB_KEY],
     description=(
         "GX suite raw_survey_responses, built from the codebook: required columns, types, codes incl. "
@@ -83,17 +83,13 @@ def raw_survey_responses_contract(
     from data_quality.runner import validate_frame  # imports great_expectations (slow)
 
     codebook = load_codebook()
-    outcomes = []
-    for found in landing.editions_to_load():
-        layout = survey_layout(warehouse, found.edition)
-        rows = _edition_rows(warehouse, "survey_responses", "_landing_edition", found.edition)
-        outcomes.append(
-            validate_frame(
-                raw_survey_responses.validation_frame(rows),
-                raw_survey_responses.SUITE_NAME,
-                f"{found.survey_path.name} (edition {found.edition})",
-                raw_survey_responses.build_suite(codebook, layout),
-                private_columns=codebook.private_columns,
-            )
-        )
-    return check_result(context, outcomes)
+    found = landing.edition(edition_of(context))
+    rows = _edition_rows(warehouse, "survey_responses", "_landing_edition", found.edition)
+    outcome = validate_frame(
+        raw_survey_responses.validation_frame(rows),
+        raw_survey_responses.SUITE_NAME,
+        f"{found.survey_path.name} (edition {found.edition})",
+        raw_survey_responses.build_suite(codebook, survey_layout(warehouse, found.edition)),
+        private_columns=codebook.private_columns,
+    )
+    return check_result(context, [outcome])

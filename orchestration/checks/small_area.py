@@ -10,12 +10,14 @@ from monitor.codebook import load_codebook
 from monitor.statistics.small_area import INDICATORS
 from orchestration.assets.small_area import SAE_KEY
 from orchestration.checks.results import check_result
+from orchestration.partitions import edition_of, editions
 
 
 @asset_check(
     asset=SAE_KEY,
     name="monitor_small_area_estimates_publication",
     blocking=True,
+    partitions_def=editions,
     additional_deps=[["intermediate", "int_small_area_covariates"]],
     description=(
         "GX: every wijk and buurt of the layout has both indicators; every area not suppressed has an "
@@ -28,11 +30,12 @@ def monitor_small_area_estimates_publication(
 ) -> AssetCheckResult:
     from data_quality.runner import validate_frame  # imports great_expectations (slow)
 
+    edition = edition_of(context)
     with warehouse.get_connection() as conn:
-        areas = conn.execute("select count(*) from intermediate.int_small_area_covariates").fetchone()[0]
-        frame = conn.execute("select * from monitor.monitor_small_area_estimates").df()
+        areas = conn.execute("select count(*) from intermediate.int_small_area_covariates where edition = ?", [edition]).fetchone()[0]
+        frame = conn.execute("select * from monitor.monitor_small_area_estimates where edition = ?", [edition]).df()
     outcome = validate_frame(
-        frame, suite.SUITE_NAME, "monitor.monitor_small_area_estimates", suite.build_suite(areas * len(INDICATORS))
+        frame, suite.SUITE_NAME, f"monitor.monitor_small_area_estimates (edition {edition})", suite.build_suite(areas * len(INDICATORS))
     )
     outcome.outcomes.append(no_respondent_columns(list(frame.columns), load_codebook()))
     return check_result(context, [outcome])

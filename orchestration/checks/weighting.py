@@ -7,6 +7,7 @@ from dagster_duckdb import DuckDBResource
 from data_quality.suites import weighting as suite
 from orchestration.assets.weighting import WEIGHTS_KEY
 from orchestration.checks.results import check_result
+from orchestration.partitions import edition_of, editions
 
 MAX_WEIGHT_RATIO = 5.0
 
@@ -15,20 +16,22 @@ MAX_WEIGHT_RATIO = 5.0
     asset=WEIGHTS_KEY,
     name="calibration_weights_contract",
     blocking=True,
+    partitions_def=editions,
     additional_deps=[["weighting", "raking_margins"]],
     description="GX: weights positive, within the trimming bound, one per staged respondent; weighted totals reproduce every CBS margin within 0.1 %.",
 )
 def calibration_weights_contract(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
     from data_quality.runner import validate_frame  # imports great_expectations (slow)
 
+    edition = edition_of(context)
     with warehouse.get_connection() as conn:
-        n_staged = conn.execute("select count(*) from staging.stg_survey__respondents").fetchone()[0]
-        weights = conn.execute("select calibration_weight, weight_ratio from weighting.respondent_weights").df()
-        margins = conn.execute("select * from weighting.raking_margins").df()
+        n_staged = conn.execute("select count(*) from staging.stg_survey__respondents where edition = ?", [edition]).fetchone()[0]
+        weights = conn.execute("select calibration_weight, weight_ratio from weighting.respondent_weights where edition = ?", [edition]).df()
+        margins = conn.execute("select * from weighting.raking_margins where edition = ?", [edition]).df()
     return check_result(
         context,
         [
-            validate_frame(weights, suite.SUITE_WEIGHTS, "weighting.respondent_weights", suite.weights_suite(n_staged, MAX_WEIGHT_RATIO)),
-            validate_frame(margins, suite.SUITE_MARGINS, "weighting.raking_margins", suite.margins_suite()),
+            validate_frame(weights, suite.SUITE_WEIGHTS, f"weighting.respondent_weights (edition {edition})", suite.weights_suite(n_staged, MAX_WEIGHT_RATIO)),
+            validate_frame(margins, suite.SUITE_MARGINS, f"weighting.raking_margins (edition {edition})", suite.margins_suite()),
         ],
     )

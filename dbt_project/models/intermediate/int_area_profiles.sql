@@ -2,7 +2,7 @@
 -- model borrows strength from: shares and rates derived from the CBS key figures (so that
 -- areas of any size compare), and the number of adults (18+) that population-weights them.
 with regions as (
-    select * from {{ ref('stg_cbs__kwb_regions') }}
+    select * from {{ edition_rows(ref('stg_cbs__kwb_regions')) }}
 )
 
 select

@@ -1,7 +1,7 @@
 -- Every area the monitor reports on per edition, at every level above the buurt:
 -- provincie, regio (COROP), grootteklasse and gemeente.
 with gemeenten as (
-    select * from {{ ref('int_gemeenten') }}
+    select * from {{ edition_rows(ref('int_gemeenten')) }}
 ),
 
 size_classes as (

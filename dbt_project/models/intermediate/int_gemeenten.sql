@@ -1,7 +1,7 @@
 -- One row per gemeente and edition in the CBS layout: region (COROP), inhabitants and size
 -- class (seeded: named gemeenten first, otherwise the largest threshold reached).
 with regions as (
-    select * from {{ ref('stg_cbs__kwb_regions') }}
+    select * from {{ edition_rows(ref('stg_cbs__kwb_regions')) }}
     where region_type = 'gemeente'
 ),
 

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- Every indicator of the monitor tables with its kind, group, label and range: the codebook's
 -- scales, the resource group scores and the share veerkrachtig.
 with scales as (

@@ -1,11 +1,11 @@
 -- One row per respondent and area level: the provincie, regio, grootteklasse and gemeente the
 -- respondent belongs to (through the gemeente of the edition's layout).
 with respondents as (
-    select * from {{ ref('stg_survey__respondents') }}
+    select * from {{ edition_rows(ref('stg_survey__respondents')) }}
 ),
 
 gemeenten as (
-    select * from {{ ref('int_gemeenten') }}
+    select * from {{ edition_rows(ref('int_gemeenten')) }}
 ),
 
 membership as (

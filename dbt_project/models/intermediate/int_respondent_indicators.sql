@@ -1,7 +1,7 @@
 -- One row per respondent and indicator (long): every scale score, the resource group scores
 -- (mean of the group's available scale scores) and pct_veerkrachtig (100 resilient, 0 not).
 with scale_scores as (
-    select * from {{ ref('int_respondent_scale_scores') }}
+    select * from {{ edition_rows(ref('int_respondent_scale_scores')) }}
 ),
 
 indicators as (
@@ -21,7 +21,7 @@ resilience as (
         resp_id,
         'pct_veerkrachtig' as indicator,
         case when veerkrachtig then 100.0 when not veerkrachtig then 0.0 end as value
-    from {{ ref('int_respondent_veerkrachtig') }}
+    from {{ edition_rows(ref('int_respondent_veerkrachtig')) }}
 )
 
 select edition, resp_id, scale as indicator, score as value from scale_scores

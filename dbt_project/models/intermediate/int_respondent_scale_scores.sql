@@ -1,7 +1,7 @@
 -- One row per respondent and scale: the mean of the valid item scores (0..10), or NULL when
 -- fewer valid items than the scale needs (the 60 % rule, min_valid_items in the codebook).
 with answers as (
-    select * from {{ ref('stg_survey__item_answers') }}
+    select * from {{ edition_rows(ref('stg_survey__item_answers')) }}
 ),
 
 scales as (

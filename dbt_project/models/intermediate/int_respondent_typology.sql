@@ -2,7 +2,7 @@
 -- with veranderbereidheid at or above the codebook threshold, named by the codebook's types.
 -- Respondents lacking either have no type and count in no typology share.
 with resilience as (
-    select * from {{ ref('int_respondent_veerkrachtig') }}
+    select * from {{ edition_rows(ref('int_respondent_veerkrachtig')) }}
     where veerkrachtig is not null
 ),
 
@@ -12,7 +12,7 @@ rules as (
 
 change as (
     select scores.edition, scores.resp_id, scores.score >= rules.typology_change_threshold as open_to_change
-    from {{ ref('int_respondent_scale_scores') }} as scores
+    from {{ edition_rows(ref('int_respondent_scale_scores')) }} as scores
     inner join rules on scores.scale = rules.typology_change_scale
     where scores.score is not null
 )

@@ -1,7 +1,7 @@
 -- One row per respondent: resilient (veerkrachtig) when at least min_resilient_items of the
 -- coping items have a resilient recoded answer, given at least min_valid_items valid ones.
 with answers as (
-    select * from {{ ref('stg_survey__item_answers') }}
+    select * from {{ edition_rows(ref('stg_survey__item_answers')) }}
 ),
 
 rules as (

@@ -6,7 +6,7 @@
     'mean_income_per_inhabitant', 'pct_households_low_income', 'bijstand_per_1000',
     'log_population_density', 'urbanity', 'pct_owner_occupied'] %}
 with profiles as (
-    select * from {{ ref('int_area_profiles') }}
+    select * from {{ edition_rows(ref('int_area_profiles')) }}
 ),
 
 areas as (

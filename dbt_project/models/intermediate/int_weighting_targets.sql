@@ -3,7 +3,7 @@
 -- olds together; 7/10 of them are taken as 18-24. The adult sex margins split the adult total
 -- by the gemeente's share of men and women. Age band labels follow the age_band() macro.
 with gemeenten as (
-    select * from {{ ref('stg_cbs__kwb_regions') }}
+    select * from {{ edition_rows(ref('stg_cbs__kwb_regions')) }}
     where region_type = 'gemeente'
 ),
 

@@ -3,16 +3,16 @@
 -- or without respondents. The unweighted mean is kept beside it, so that the effect of
 -- weighting is visible. Cells on too few respondents publish no figure.
 with indicator_values as (
-    select * from {{ ref('int_respondent_indicators') }}
+    select * from {{ edition_rows(ref('int_respondent_indicators')) }}
     where value is not null
 ),
 
 weights as (
-    select edition, resp_id, calibration_weight from {{ source('weighting', 'respondent_weights') }}
+    select edition, resp_id, calibration_weight from {{ edition_rows(source('weighting', 'respondent_weights')) }}
 ),
 
 respondent_areas as (
-    select * from {{ ref('int_respondent_areas') }}
+    select * from {{ edition_rows(ref('int_respondent_areas')) }}
 ),
 
 cells as (
@@ -31,7 +31,7 @@ cells as (
 
 grid as (
     select areas.*, indicators.indicator, indicators.min_value, indicators.max_value
-    from {{ ref('int_areas') }} as areas
+    from {{ edition_rows(ref('int_areas')) }} as areas
     cross join {{ ref('int_indicators') }} as indicators
 )
 

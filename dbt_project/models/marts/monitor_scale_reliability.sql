@@ -2,7 +2,7 @@
 -- items of the respondents who answered every item of the scale (unweighted, as is usual
 -- for reliability). alpha = k / (k - 1) * (1 - sum of item variances / variance of the sum).
 with answers as (
-    select * from {{ ref('stg_survey__item_answers') }}
+    select * from {{ edition_rows(ref('stg_survey__item_answers')) }}
 ),
 
 scales as (

@@ -1,7 +1,7 @@
 -- Share of each of the four types per edition and area (methodology sections 1 and 8), with
 -- a 95 % CI that accounts for the weights; the base is the respondents with a type.
 with typed as (
-    select * from {{ ref('int_respondent_typology') }}
+    select * from {{ edition_rows(ref('int_respondent_typology')) }}
 ),
 
 types as (
@@ -16,7 +16,7 @@ type_values as (
 ),
 
 weights as (
-    select edition, resp_id, calibration_weight from {{ source('weighting', 'respondent_weights') }}
+    select edition, resp_id, calibration_weight from {{ edition_rows(source('weighting', 'respondent_weights')) }}
 ),
 
 cells as (
@@ -27,14 +27,14 @@ cells as (
         type_values.type,
         {{ weighted_cell_sums('type_values.value', 'weights.calibration_weight') }}
     from type_values
-    inner join {{ ref('int_respondent_areas') }} as respondent_areas using (edition, resp_id)
+    inner join {{ edition_rows(ref('int_respondent_areas')) }} as respondent_areas using (edition, resp_id)
     inner join weights using (edition, resp_id)
     group by all
 ),
 
 grid as (
     select areas.*, types.type
-    from {{ ref('int_areas') }} as areas
+    from {{ edition_rows(ref('int_areas')) }} as areas
     cross join types
 )
 

@@ -2,7 +2,7 @@
 -- key figures the monitor uses under English names. The gemeente list of the reference seed
 -- decides what belongs to the province in an edition.
 with kwb as (
-    select * from {{ source('cbs', 'kwb_key_figures') }}
+    select * from {{ edition_rows(source('cbs', 'kwb_key_figures')) }}
     where region_type in ('Gemeente', 'Wijk', 'Buurt')
 ),
 

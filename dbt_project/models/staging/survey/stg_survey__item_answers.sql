@@ -7,7 +7,7 @@ with responses_as_text as (
         _landing_edition as edition,
         resp_id,
         columns(* exclude (_landing_edition, resp_id))::varchar
-    from {{ source('survey', 'survey_responses') }}
+    from {{ edition_rows(source('survey', 'survey_responses'), '_landing_edition') }}
 ),
 
 answers as (

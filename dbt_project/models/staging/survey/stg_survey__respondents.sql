@@ -1,6 +1,6 @@
 -- One row per respondent: background variables with their missing codes as NULL.
 with responses as (
-    select * from {{ source('survey', 'survey_responses') }}
+    select * from {{ edition_rows(source('survey', 'survey_responses'), '_landing_edition') }}
 )
 
 select
