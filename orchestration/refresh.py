@@ -170,46 +170,73 @@ def _table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     )
 
 
+# (table that must exist, query giving (edition, count), what the count means)
+EDITION_COUNTS = [
+    (
+        "monitor.monitor_area_estimates",
+        "select edition, count(distinct area_code) from monitor.monitor_area_estimates "
+        "where area_level = 'gemeente' and suppressed and indicator = 'veerkracht_score' group by 1 order by 1",
+        "gemeente(n) suppressed (too few respondents)",
+    ),
+    (
+        "monitor.monitor_small_area_estimates",
+        "select edition, count(distinct area_code) from monitor.monitor_small_area_estimates "
+        "where below_gemeente group by 1 order by 1",
+        "wijk(en)/buurt(en) significantly below their gemeente (monitor.monitor_below_gemeente)",
+    ),
+]
+
+
+def _stage_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    lines = ["rows per stage:"]
+    for stage, table, edition_column in STAGE_TABLES:
+        if not _table_exists(conn, table):
+            lines.append(f"  {stage:<8} {table:<42} not built")
+            continue
+        counts = conn.execute(f"select {edition_column}, count(*) from {table} group by 1 order by 1").fetchall()
+        shown = ", ".join(f"{edition}: {n:,}" for edition, n in counts) or "empty"
+        lines.append(f"  {stage:<8} {table:<42} {shown}")
+    return lines
+
+
+def _headline_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    lines = ["headline (provincie Noord-Brabant):"]
+    rows = conn.execute(
+        "select edition, indicator, estimate, ci_lower, ci_upper, n_respondents "
+        "from monitor.monitor_area_estimates where area_level = 'provincie' "
+        "and indicator in (select unnest(?)) order by edition, indicator",
+        [list(HEADLINE_INDICATORS)],
+    ).fetchall()
+    for edition, indicator, estimate, lower, upper, n in rows:
+        figure = "suppressed" if estimate is None else f"{estimate:6.2f}  [{lower:.2f}, {upper:.2f}]"
+        lines.append(f"  {edition}  {indicator:<18} {figure}  n={n:,}")
+    for table, query, meaning in EDITION_COUNTS:
+        if _table_exists(conn, table):
+            lines += [f"  {edition}  {n} {meaning}" for edition, n in conn.execute(query).fetchall()]
+    return lines
+
+
+def _trend_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = conn.execute(
+        "select edition_from, edition_to, difference, ci_lower, ci_upper, significant from monitor.monitor_trend "
+        "where area_level = 'provincie' and indicator = 'veerkracht_score' order by edition_from"
+    ).fetchall()
+    return ["change of veerkracht_score (provincie):"] + [
+        f"  {start} -> {end}  {diff:+.2f}  [{lower:+.2f}, {upper:+.2f}]  {'significant' if sig else 'not significant'}"
+        for start, end, diff, lower, upper, sig in rows
+    ]
+
+
 def warehouse_lines(database: Path) -> list[str]:
-    """Rows per stage and edition and the province headline figures, read from the warehouse."""
+    """Rows per stage and edition, the province headline figures and their change."""
     if not database.exists():
         return [f"no warehouse at {database}"]
-    lines = []
     with duckdb.connect(str(database), read_only=True) as conn:
-        lines.append("rows per stage:")
-        for stage, table, edition_column in STAGE_TABLES:
-            if not _table_exists(conn, table):
-                lines.append(f"  {stage:<8} {table:<42} not built")
-                continue
-            counts = conn.execute(
-                f"select {edition_column}, count(*) from {table} group by 1 order by 1"
-            ).fetchall()
-            shown = ", ".join(f"{edition}: {n:,}" for edition, n in counts) or "empty"
-            lines.append(f"  {stage:<8} {table:<42} {shown}")
+        lines = _stage_lines(conn)
         if _table_exists(conn, "monitor.monitor_area_estimates"):
-            lines.append("headline (provincie Noord-Brabant):")
-            rows = conn.execute(
-                "select edition, indicator, estimate, ci_lower, ci_upper, n_respondents "
-                "from monitor.monitor_area_estimates where area_level = 'provincie' "
-                "and indicator in (select unnest(?)) order by edition, indicator",
-                [list(HEADLINE_INDICATORS)],
-            ).fetchall()
-            for edition, indicator, estimate, lower, upper, n in rows:
-                figure = "suppressed" if estimate is None else f"{estimate:6.2f}  [{lower:.2f}, {upper:.2f}]"
-                lines.append(f"  {edition}  {indicator:<18} {figure}  n={n:,}")
-            suppressed = conn.execute(
-                "select edition, count(distinct area_code) from monitor.monitor_area_estimates "
-                "where area_level = 'gemeente' and suppressed and indicator = 'veerkracht_score' group by 1"
-            ).fetchall()
-            for edition, n in suppressed:
-                lines.append(f"  {edition}  {n} gemeente(n) suppressed (too few respondents)")
-        if _table_exists(conn, "monitor.monitor_small_area_estimates"):
-            flagged = conn.execute(
-                "select edition, count(distinct area_code) from monitor.monitor_small_area_estimates "
-                "where below_gemeente group by 1 order by 1"
-            ).fetchall()
-            for edition, n in flagged:
-                lines.append(f"  {edition}  {n} wijk(en)/buurt(en) significantly below their gemeente (monitor.monitor_below_gemeente)")
+            lines += _headline_lines(conn)
+        if _table_exists(conn, "monitor.monitor_trend"):
+            lines += _trend_lines(conn)
     return lines
 
 
