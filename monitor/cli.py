@@ -45,6 +45,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 def _refresh(args: argparse.Namespace) -> int:
     from monitor.landing.discover import LandingError, find_editions
+    from orchestration.lock import WarehouseBusy
     from orchestration.refresh import dagster_home, render_summary, run_refresh
 
     try:
@@ -58,7 +59,11 @@ def _refresh(args: argparse.Namespace) -> int:
         f"into {settings.duckdb_path()}",
         flush=True,
     )
-    report = run_refresh(args.edition)
+    try:
+        report = run_refresh(args.edition, wait=not args.no_wait)
+    except WarehouseBusy as err:
+        print(f"monitor refresh: {err}", file=sys.stderr)
+        return 3
     print(render_summary(report, settings.duckdb_path()))
     return 0 if report.ok else 1
 
@@ -95,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
 
     refresh = commands.add_parser("refresh", help="run the whole pipeline (all assets and checks)")
     refresh.add_argument("--edition", type=int, action="append", help="edition year (repeatable); default: every edition found")
+    refresh.add_argument("--no-wait", action="store_true", help="stop at once (exit 3) when another refresh holds the warehouse")
     refresh.set_defaults(run=_refresh)
 
     demo = commands.add_parser("demo-data", help="write demo landing files")

@@ -13,6 +13,7 @@ from dagster import DagsterInstance
 
 from monitor import settings
 from monitor.landing.discover import find_editions
+from orchestration.lock import warehouse_lock
 from orchestration.partitions import EDITION_PARTITIONS_NAME
 
 DAGSTER_YAML = """\
@@ -100,6 +101,13 @@ def _step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
     return seconds
 
 
+def _failure_message(event) -> str:
+    """What went wrong in a failed step: the error the step raised (e.g. the loader's message
+    naming file, column and rows), not Dagster's wrapper around it."""
+    error = event.event_specific_data.error
+    return f"{event.step_key}: " + str((error.cause or error).message).strip()
+
+
 def register_editions(instance: DagsterInstance, editions: list[int]) -> None:
     """Make each edition a partition (the sensor does the same for new landing folders)."""
     known = set(instance.get_dynamic_partitions(EDITION_PARTITIONS_NAME))
@@ -118,14 +126,17 @@ def _refresh_edition(job, instance: DagsterInstance, edition: int) -> RefreshRep
         run_ids=[result.run_id],
         checks=_check_summaries(result, edition),
         failed_steps=[f"{edition} {e.step_key}" for e in failures],
-        error="\n".join(str(e.event_specific_data.error.message).strip() for e in failures) or None,
+        error="\n".join(_failure_message(e) for e in failures) or None,
         step_seconds={f"{edition} {k}": v for k, v in _step_seconds(instance, result.run_id).items()},
     )
 
 
-def run_refresh(editions: list[int] | None = None, instance: DagsterInstance | None = None) -> RefreshReport:
+def run_refresh(
+    editions: list[int] | None = None, instance: DagsterInstance | None = None, wait: bool = True
+) -> RefreshReport:
     """Materialize every asset (checks included) for each edition (None: every edition in the
-    landing zone), one edition (partition) at a time; one report for all."""
+    landing zone), one edition (partition) at a time, holding the warehouse's refresh lock
+    (see orchestration.lock); one report for all."""
     from orchestration.definitions import build_definitions
     from orchestration.jobs import REFRESH_JOB_NAME
 
@@ -133,9 +144,10 @@ def run_refresh(editions: list[int] | None = None, instance: DagsterInstance | N
         dagster_home()
         instance = DagsterInstance.get()
     found = [f.edition for f in find_editions(settings.landing_dir(), editions)]
-    register_editions(instance, found)
     job = build_definitions().resolve_job_def(REFRESH_JOB_NAME)
-    reports = [_refresh_edition(job, instance, edition) for edition in found]
+    with warehouse_lock(settings.duckdb_path(), wait=wait):
+        register_editions(instance, found)
+        reports = [_refresh_edition(job, instance, edition) for edition in found]
     return RefreshReport(
         success=all(r.success for r in reports),
         run_ids=[run_id for r in reports for run_id in r.run_ids],

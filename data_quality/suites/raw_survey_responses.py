@@ -81,7 +81,7 @@ def build_suite(codebook: Codebook, layout: EditionLayout) -> list[Expect]:
         ),
         Expect(
             "ExpectColumnPairValuesToBeEqual",
-            "buurt_code lies in gemeente_code (its digits 3-6 equal the gemeente's)",
+            "buurt_code lies in gemeente_code (digits 3-6 of buurt_code equal the gemeente's; examples are (gemeente_code, gemeente of buurt_code))",
             {"column_A": "gemeente_code", "column_B": BUURT_GEMEENTE, "ignore_row_if": "either_value_is_missing"},
         ),
     ]

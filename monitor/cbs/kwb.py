@@ -145,6 +145,7 @@ def load_table(table: RawTable, edition: int) -> KwbLoad:
     frame["_source_file"] = table.source_file
     frame["_source_row"] = raw["_line"][~bad].to_numpy()
     rejected = _rejected_frame(raw[bad], reasons[bad], table.unreadable, names, table.source_file, edition)
+    _refuse_layout_of_another_year(table.source, frame, edition)
     known = set(IDENTIFICATION) | _known_numeric() | TEXT_VARIABLES
     return KwbLoad(
         frame=frame.reset_index(drop=True),
@@ -153,6 +154,37 @@ def load_table(table: RawTable, edition: int) -> KwbLoad:
         table_id=table.table_id or _table_id(edition),
         unknown_columns=[n for n, k in zip(names, table.keys) if base_name(k) not in known],
         source_columns=dict(zip(names, table.keys)),
+    )
+
+
+def _refuse_layout_of_another_year(source: Path, frame: pd.DataFrame, edition: int) -> None:
+    """A file that lacks Brabant gemeenten of the edition *and* holds Brabant gemeenten that do
+    not exist in that edition (e.g. a 2019 file, with Altena and without Aalburg, for 2018) is
+    the key figures of another year: refused, naming both sets and the rows. A file of another
+    region (no Brabant gemeente at all) or a partial one is left to the raw CBS suite."""
+    from monitor.reference import _brabant_gemeenten  # the seed of every edition
+
+    seed = _brabant_gemeenten()
+    first, last = seed["first_edition"].fillna(0), seed["last_edition"].fillna(9999)
+    of_edition = seed[(first <= edition) & (edition <= last)]
+    gemeenten = frame[frame["region_type"] == "Gemeente"]
+    present = set(gemeenten["region_code"])
+    missing = of_edition[~of_edition["gemeente_code"].isin(present)]
+    foreign = seed[seed["gemeente_code"].isin(present) & ~seed["gemeente_code"].isin(of_edition["gemeente_code"])]
+    if missing.empty or foreign.empty:
+        return
+
+    def _years(row) -> str:
+        return f"from {int(row.first_edition)}" if pd.notna(row.first_edition) else f"until {int(row.last_edition)}"
+
+    rows = gemeenten.loc[gemeenten["region_code"].isin(foreign["gemeente_code"]), "_source_row"].tolist()
+    raise KwbFileError(
+        f"{source}: the CBS key figures of another year: column Codering lacks {len(missing)} Brabant "
+        f"gemeente(n) of the {edition} layout ({', '.join(f'{r.gemeente_code} {r.gemeente_name}' for r in missing.itertuples())}) "
+        f"and holds {len(foreign)} that do not exist in {edition} "
+        f"({', '.join(f'{r.gemeente_code} {r.gemeente_name}, {_years(r)}' for r in foreign.itertuples())}) "
+        f"on row(s) {rows[:5]}; place the key figures of {edition} (CBS table {_table_id(edition) or 'of that year'}) "
+        f"in the {edition} folder"
     )
 
 

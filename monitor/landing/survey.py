@@ -36,10 +36,83 @@ class SurveyLoad:
     value_labels: dict[str, dict] = field(default_factory=dict)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    text = decode_utf8(path, SurveyFileError, "a survey file per the codebook (a header and one row per respondent)")
-    header = text.splitlines()[0]
+def _delimiter(path: Path, header: str) -> str:
+    if header.count(";") == header.count(",") == 0 and "\t" in header:
+        raise SurveyFileError(
+            f"{path}: line 1 (the header) is separated by tabs; expected a comma- or semicolon-separated "
+            "CSV file: export the survey again as CSV"
+        )
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def _not_utf8(path: Path, data: bytes) -> None:
+    """Refuse a file that is not UTF-8, naming the lines and columns of the bytes that are not
+    (a latin-1 or Windows-1252 export writes `ë` as the single byte 0xeb)."""
+    try:
+        data.decode("utf-8-sig")
+        return
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    header = lines[0].decode("utf-8", errors="replace").lstrip("\ufeff")
     delimiter = ";" if header.count(";") > header.count(",") else ","
+    names = [n.strip().lower() for n in header.split(delimiter)]
+    bad = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as err:
+            field_index = line[: err.start].count(delimiter.encode())
+            column = names[field_index] if field_index < len(names) else f"field {field_index + 1}"
+            bad.append((number, column, line[err.start]))
+    shown = "; ".join(
+        f"line {n} column {c} (byte 0x{b:02x}, {bytes([b]).decode('cp1252', errors='replace')!r} in latin-1/Windows-1252)"
+        for n, c, b in bad[:MAX_EXAMPLES]
+    )
+    raise SurveyFileError(
+        f"{path}: not UTF-8 text: {len(bad)} line(s) hold bytes that are not UTF-8, e.g. {shown}; "
+        "expected a survey file saved as UTF-8: save it again as UTF-8"
+    )
+
+
+def _check_field_counts(path: Path, text: str, delimiter: str) -> None:
+    """Every record has as many fields as the header; a short last record means a cut-off file
+    (pandas would fill the missing fields with empty values without a word)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(reader)
+        wrong, start = [], reader.line_num + 1
+        for fields in reader:
+            if fields and len(fields) != len(header):
+                wrong.append((start, len(fields)))
+            start = reader.line_num + 1
+    except csv.Error as err:
+        raise SurveyFileError(f"{path}: not a well-formed CSV near line {start} ({err})") from None
+    if not wrong:
+        return
+    last_line = start - 1
+    line, count = wrong[-1]
+    if len(wrong) == 1 and line == last_line and count < len(header):
+        names = [h.strip().lower() for h in header]
+        raise SurveyFileError(
+            f"{path}: line {line} (the last) has {count} of the header's {len(header)} fields: the file is cut off "
+            f"(truncated) after column {names[count - 1]}; the {len(header) - count} column(s) {names[count]} .. "
+            f"{names[-1]} are missing on that line; deliver the complete file"
+        )
+    raise SurveyFileError(
+        f"{path}: {len(wrong)} line(s) do not have the header's {len(header)} fields, e.g. line(s) "
+        f"{[n for n, _ in wrong[:MAX_EXAMPLES]]} with {[c for _, c in wrong[:MAX_EXAMPLES]]} fields; "
+        "a value with the delimiter in it must be quoted"
+    )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    data = path.read_bytes()
+    if data.strip() and b"\x00" not in data[:4096]:
+        _not_utf8(path, data)
+    text = decode_utf8(path, SurveyFileError, "a survey file per the codebook (a header and one row per respondent)")
+    delimiter = _delimiter(path, text.splitlines()[0])
+    _check_field_counts(path, text, delimiter)
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, on_bad_lines="error"
@@ -75,6 +148,11 @@ def read_raw_text(path: Path) -> tuple[pd.DataFrame, dict[str, dict]]:
     """The file's cells as stripped strings (empty = missing), column names lower-cased."""
     suffix = path.suffix.lower()
     labels: dict[str, dict] = {}
+    if path.stat().st_size == 0:
+        raise SurveyFileError(
+            f"{path}: the file is empty (0 bytes); expected a survey file per the codebook "
+            "(a header and one row per respondent): deliver the file again"
+        )
     if suffix == ".csv":
         frame = _read_csv(path)
     elif suffix == ".parquet":
@@ -90,6 +168,35 @@ def read_raw_text(path: Path) -> tuple[pd.DataFrame, dict[str, dict]]:
     if frame.empty:
         raise SurveyFileError(f"{path}: header only, no respondent rows")
     return frame.apply(lambda col: col.astype(str).str.strip()), labels
+
+
+def _normalised_label(label: object) -> str:
+    return " ".join(str(label).split()).casefold()
+
+
+def value_label_conflicts(labels: dict[str, dict], codebook: Codebook, raw: pd.DataFrame | None = None) -> list[str]:
+    """Codes whose SPSS value label in the delivery differs from the codebook's label (case and
+    spacing ignored), e.g. sex 1 labelled 'vrouw' where the codebook says 'man': the same code
+    would mean something else. Codes the codebook does not know are left to the raw suite."""
+    conflicts = []
+    for column, file_labels in sorted(labels.items()):
+        if column not in codebook.column_names or codebook.column_type(column) != "int":
+            continue
+        if column in codebook.item_names:
+            response = codebook.item(column).response
+            expected = {**response.values, **response.missing}
+        else:
+            background = codebook.background_column(column)
+            expected = {**background.values, **background.missing}
+        for code, label in sorted(file_labels.items(), key=lambda kv: float(kv[0])):
+            code_int = int(float(code)) if float(code).is_integer() else None
+            if code_int in expected and _normalised_label(label) != _normalised_label(expected[code_int]):
+                held = "" if raw is None or column not in raw else f" ({int((raw[column] == str(code_int)).sum())} row(s) hold it)"
+                conflicts.append(
+                    f"column {column}: code {code_int} is labelled {str(label)!r} in the file "
+                    f"but {expected[code_int]!r} in the codebook{held}"
+                )
+    return conflicts
 
 
 def _describe_bad(path: Path, column: str, bad: pd.Series, expected: str) -> str:
@@ -124,6 +231,13 @@ def load_survey(path: Path, edition: int, codebook: Codebook | None = None) -> S
     lacks required columns or holds values that are not of the codebook type."""
     codebook = codebook or load_codebook()
     raw, labels = read_raw_text(path)
+    conflicts = value_label_conflicts(labels, codebook, raw)
+    if conflicts:
+        raise SurveyFileError(
+            f"{path}: the SPSS value labels differ from the codebook, so the codes would be read with another "
+            f"meaning ({len(conflicts)} code(s)):\n  " + "\n  ".join(conflicts[:20])
+            + "\nRecode the file to the codebook (monitor/codebook/survey_codebook.yaml) or have the codebook changed."
+        )
 
     missing = [c for c in codebook.required_columns if c not in raw.columns]
     if missing:
