@@ -17,6 +17,7 @@ class ExpectationOutcome:
     unexpected_percent: float | None = None
     observed_value: str | None = None
     examples: list[str] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # lines in the delivered file, where known
     error: str | None = None
 
     def explain(self) -> str:
@@ -32,6 +33,8 @@ class ExpectationOutcome:
             parts.append(f"observed {self.observed_value}")
         if self.examples:
             parts.append(f"e.g. {', '.join(self.examples)}")
+        if self.rows:
+            parts.append(f"line(s) {', '.join(map(str, self.rows))}")
         return "; ".join(parts)
 
 

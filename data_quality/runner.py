@@ -13,6 +13,7 @@ from data_quality.expectations import Expect
 from data_quality.outcome import ExpectationOutcome, SuiteOutcome
 
 MAX_EXAMPLES = 5
+ROW_COLUMN = "_source_row"  # the line in the delivered file (set by the loaders)
 
 
 def _context():
@@ -46,6 +47,12 @@ def _gx_friendly(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({c: object for c in strings}) if strings else frame
 
 
+def _rows(result: dict) -> list[int]:
+    """Line numbers in the delivered file of the first failing rows (frames from raw tables
+    carry `_source_row`)."""
+    return [int(item[ROW_COLUMN]) for item in result.get("partial_unexpected_index_list") or [] if ROW_COLUMN in item][:MAX_EXAMPLES]
+
+
 def _outcome(spec: Expect, gx_result, private_columns: set[str]) -> ExpectationOutcome:
     result = gx_result.result or {}
     error = gx_result.exception_info.get("exception_message") if gx_result.exception_info.get("raised_exception") else None
@@ -64,6 +71,7 @@ def _outcome(spec: Expect, gx_result, private_columns: set[str]) -> ExpectationO
         unexpected_percent=result.get("unexpected_percent"),
         observed_value=None if (private or observed is None) else str(observed)[:300],
         examples=_examples(result, private),
+        rows=_rows(result),
         error=error,
     )
 
@@ -92,7 +100,10 @@ def validate_frame(
         name=suite_name,
         expectations=[getattr(gxe, s.kind)(**s.kwargs, meta={"spec": i}) for i, s in enumerate(specs)],
     )
-    validation = batch.validate(suite, result_format="SUMMARY")
+    result_format = {"result_format": "SUMMARY"}
+    if ROW_COLUMN in frame.columns:
+        result_format["unexpected_index_column_names"] = [ROW_COLUMN]
+    validation = batch.validate(suite, result_format=result_format)
     # GX returns results in its own order; the meta tag leads each back to its spec
     by_spec = {r.expectation_config.meta["spec"]: r for r in validation.results}
     outcomes = [_outcome(spec, by_spec[i], set(private_columns)) for i, spec in enumerate(specs)]

@@ -51,6 +51,12 @@ def test_failure_names_column_and_count(corrupted_run, column, count):
     assert f"{count} row(s) violate it" in _failure(report, column)
 
 
+def test_failure_names_the_lines_of_the_file(corrupted_run):
+    report, _ = corrupted_run
+    assert "line(s) 2, 3, 4" in _failure(report, "sex")  # rows 0-2 of the file, after the header
+    assert "line(s) 5, 6, 7, 8" in _failure(report, "coping_1")
+
+
 def test_failure_never_shows_respondent_ids(corrupted_run, demo_landing):
     report, _ = corrupted_run
     ids = pd.read_csv(demo_landing / str(EDITION) / "survey.csv", dtype=str)["resp_id"]
