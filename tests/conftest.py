@@ -39,14 +39,14 @@ def monitor_env(landing: Path, warehouse: Path):
         yield
 
 
-def refresh(landing: Path, warehouse: Path, editions: list[int] | None = None):
-    """Run the refresh job in process on an ephemeral Dagster instance."""
+def refresh(landing: Path, warehouse: Path, editions: list[int] | None = None, instance=None):
+    """Run the refresh job in process on a Dagster instance (ephemeral unless given)."""
     from dagster import DagsterInstance
 
     from orchestration.refresh import run_refresh
 
     with monitor_env(landing, warehouse):
-        return run_refresh(editions, instance=DagsterInstance.ephemeral())
+        return run_refresh(editions, instance=instance or DagsterInstance.ephemeral())
 
 
 @dataclass
@@ -55,6 +55,7 @@ class BuiltWarehouse:
     warehouse: Path
     report: object
     truth: dict
+    instance: object  # the Dagster instance holding the run's event log
 
     @property
     def duckdb_path(self) -> Path:
@@ -83,7 +84,10 @@ def demo_landing(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def built_demo(demo_landing, tmp_path_factory) -> BuiltWarehouse:
+    from dagster import DagsterInstance
+
     warehouse = tmp_path_factory.mktemp("warehouse")
-    report = refresh(demo_landing, warehouse)
+    instance = DagsterInstance.ephemeral()
+    report = refresh(demo_landing, warehouse, instance=instance)
     truth = json.loads((demo_landing.parent / "demo_truth" / str(EDITION) / "truth.json").read_text())
-    return BuiltWarehouse(demo_landing, warehouse, report, truth)
+    return BuiltWarehouse(demo_landing, warehouse, report, truth, instance)

@@ -19,6 +19,7 @@ SCORES_SQL = """
     from intermediate.int_respondent_scale_scores as s
     inner join weighting.respondent_weights as w using (edition, resp_id)
     where s.edition = ?
+    order by s.resp_id, s.scale  -- a fixed order: reruns give identical figures
 """
 
 

@@ -36,12 +36,14 @@ RESPONDENTS_SQL = """
     left join intermediate.int_respondent_indicators as i using (edition, resp_id)
     where r.edition = ?
     group by all
+    order by r.resp_id  -- a fixed order: float sums (and the REML fit) must not depend on it
 """
-AREAS_SQL = "select * from intermediate.int_small_area_covariates where edition = ?"
+AREAS_SQL = "select * from intermediate.int_small_area_covariates where edition = ? order by area_level, area_code"
 DIRECT_SQL = """
     select edition, area_level, area_code, indicator, estimate, ci_lower, ci_upper, n_respondents
     from monitor.monitor_area_estimates
     where edition = ? and area_level in ('provincie', 'gemeente') and indicator in (select unnest(?))
+    order by area_level, area_code, indicator
 """
 LISTING_VIEW = """
     create or replace view monitor.monitor_below_gemeente as

@@ -29,6 +29,7 @@ RESPONDENTS_SQL = """
     from staging.stg_survey__respondents as r
     inner join intermediate.int_gemeenten as g using (edition, gemeente_code)
     where r.edition = ?
+    order by r.resp_id  -- a fixed order: float sums must not depend on how DuckDB parallelised
 """
 
 
@@ -60,7 +61,10 @@ def calibration_weights(context: AssetExecutionContext, warehouse: DuckDBResourc
     edition = edition_of(context)
     with warehouse.get_connection() as conn:
         respondents = conn.execute(RESPONDENTS_SQL, [edition]).df()
-        targets = conn.execute("select * from intermediate.int_weighting_targets where edition = ?", [edition]).df()
+        targets = conn.execute(
+            "select * from intermediate.int_weighting_targets where edition = ? order by gemeente_code, margin, category",
+            [edition],
+        ).df()
     calibration = calibrate(respondents, targets)
     frames = {
         "respondent_weights": calibration.weights,
