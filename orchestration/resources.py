@@ -24,9 +24,6 @@ class LandingZone(ConfigurableResource):
         """The files of one edition (the partition a step works on)."""
         return find_editions(Path(self.path), [edition])[0]
 
-    def all_editions(self) -> list[LandingEdition]:
-        return find_editions(Path(self.path))
-
 
 def build_resources() -> dict:
     """Resources for the current environment (MONITOR_LANDING, MONITOR_WAREHOUSE)."""
