@@ -62,15 +62,19 @@ SURVEY_REFUSALS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(SURVEY_REFUSALS))
-def test_survey_loader_refuses_with_file_column_and_rows(name):
-    path = CORPUS / name
-    with pytest.raises(SurveyFileError) as err:
-        load_survey(path, EDITION)
+def _assert_refused(load, error: type[Exception], path, parts: list[str]) -> None:
+    """`load` refuses the file with `error`, and the message starts with the path and holds every part."""
+    with pytest.raises(error) as err:
+        load(path, EDITION)
     message = str(err.value)
     assert message.startswith(f"{path}:")
-    for part in SURVEY_REFUSALS[name]:
+    for part in parts:
         assert part in message, message
+
+
+@pytest.mark.parametrize("name", sorted(SURVEY_REFUSALS))
+def test_survey_loader_refuses_with_file_column_and_rows(name):
+    _assert_refused(load_survey, SurveyFileError, CORPUS / name, SURVEY_REFUSALS[name])
 
 
 def test_sav_refusal_counts_the_rows_holding_each_relabelled_code():
@@ -103,13 +107,7 @@ KWB_REFUSALS = {
 
 @pytest.mark.parametrize("name", sorted(KWB_REFUSALS))
 def test_kwb_loader_refuses_with_file_and_column(name):
-    path = CORPUS / name
-    with pytest.raises(KwbFileError) as err:
-        load_kwb(path, EDITION)
-    message = str(err.value)
-    assert message.startswith(f"{path}:")
-    for part in KWB_REFUSALS[name]:
-        assert part in message, message
+    _assert_refused(load_kwb, KwbFileError, CORPUS / name, KWB_REFUSALS[name])
 
 
 def test_the_2020_layout_file_is_accepted_for_its_own_edition():

@@ -124,12 +124,15 @@ class _DomainResult:
     margins: list[dict]
 
 
+MAX_WEIGHT_RATIO = 5.0  # methodology section 2: a weight at most 5x the mean of its raking domain
+
+
 def calibrate(
     respondents: pd.DataFrame,
     targets: pd.DataFrame,
     *,
     min_respondents: int = 100,
-    max_weight_ratio: float = 5.0,
+    max_weight_ratio: float = MAX_WEIGHT_RATIO,
     tolerance: float = 1e-5,
     max_rounds: int = 50,
 ) -> Calibration:

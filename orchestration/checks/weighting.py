@@ -5,11 +5,10 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 from dagster_duckdb import DuckDBResource
 
 from data_quality.suites import weighting as suite
+from monitor.statistics.weighting import MAX_WEIGHT_RATIO
 from orchestration.assets.weighting import WEIGHTS_KEY
 from orchestration.checks.results import check_result
 from orchestration.partitions import edition_of, editions
-
-MAX_WEIGHT_RATIO = 5.0
 
 
 @asset_check(
