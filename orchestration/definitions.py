@@ -2,9 +2,9 @@
 
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
-from orchestration.assets import dbt, importance, raw, small_area, weighting
+from orchestration.assets import dbt, importance, publish, raw, small_area, weighting
 from orchestration.automation import new_edition_sensor, yearly_refresh_schedule
-from orchestration.checks import publication
+from orchestration.checks import marts as mart_checks
 from orchestration.checks import raw as raw_checks
 from orchestration.checks import small_area as small_area_checks
 from orchestration.checks import weighting as weighting_checks
@@ -16,8 +16,8 @@ from orchestration.resources import build_resources
 
 def build_definitions() -> Definitions:
     return Definitions(
-        assets=load_assets_from_modules([raw, dbt, weighting, importance, small_area]),
-        asset_checks=load_asset_checks_from_modules([raw_checks, weighting_checks, publication, small_area_checks]),
+        assets=load_assets_from_modules([raw, dbt, weighting, importance, small_area, publish]),
+        asset_checks=load_asset_checks_from_modules([raw_checks, weighting_checks, mart_checks, small_area_checks]),
         jobs=[monitor_refresh_job, fetch_cbs_job],
         sensors=[new_edition_sensor],
         schedules=[yearly_refresh_schedule],

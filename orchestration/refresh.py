@@ -54,6 +54,8 @@ class RefreshReport:
     failed_steps: list[str] = field(default_factory=list)
     error: str | None = None
     step_seconds: dict[str, float] = field(default_factory=dict)
+    published: list[int] = field(default_factory=list)  # editions whose checked tables reached schema monitor
+    editions: list[int] = field(default_factory=list)
 
     @property
     def failed_checks(self) -> list[CheckSummary]:
@@ -116,12 +118,21 @@ def register_editions(instance: DagsterInstance, editions: list[int]) -> None:
         instance.add_dynamic_partitions(EDITION_PARTITIONS_NAME, new)
 
 
+def _published(result) -> bool:
+    """Whether the run's publish step copied the edition into schema monitor."""
+    from orchestration.assets.publish import LOG_TABLE, published_key
+
+    return any(event.asset_key == published_key(LOG_TABLE) for event in result.get_asset_materialization_events())
+
+
 def _refresh_edition(job, instance: DagsterInstance, edition: int) -> RefreshReport:
     result = job.execute_in_process(
         run_config=_run_config(), instance=instance, partition_key=str(edition), raise_on_error=False
     )
     failures = [e for e in result.all_events if e.is_step_failure]
     return RefreshReport(
+        editions=[edition],
+        published=[edition] if _published(result) else [],
         success=result.success,
         run_ids=[result.run_id],
         checks=_check_summaries(result, edition),
@@ -155,6 +166,8 @@ def run_refresh(
         failed_steps=[s for r in reports for s in r.failed_steps],
         error="\n".join(r.error for r in reports if r.error) or None,
         step_seconds={k: v for r in reports for k, v in r.step_seconds.items()},
+        published=[e for r in reports for e in r.published],
+        editions=found,
     )
 
 
@@ -166,6 +179,7 @@ STAGE_TABLES = [
     ("stage", "staging.stg_survey__respondents", "edition"),
     ("stage", "staging.stg_cbs__kwb_regions", "edition"),
     ("model", "intermediate.int_respondent_indicators", "edition"),
+    ("audit", "audit.monitor_area_estimates", "edition"),
     ("publish", "monitor.monitor_area_estimates", "edition"),
     ("publish", "monitor.monitor_small_area_estimates", "edition"),
 ]
@@ -252,6 +266,19 @@ def warehouse_lines(database: Path) -> list[str]:
     return lines
 
 
+def _publication_lines(report: RefreshReport) -> list[str]:
+    lines = []
+    for edition in report.editions:
+        if edition in report.published:
+            lines.append(f"edition {edition} published: its checked tables are in schema monitor")
+        else:
+            lines.append(
+                f"edition {edition} NOT published: schema monitor still holds what it held before this refresh; "
+                "the unchecked candidate is in schema audit for inspection"
+            )
+    return lines
+
+
 def render_summary(report: RefreshReport, database: Path) -> str:
     passed = sum(c.passed for c in report.checks)
     lines = [
@@ -263,6 +290,7 @@ def render_summary(report: RefreshReport, database: Path) -> str:
     for check in report.failed_checks:
         lines.append(f"  FAILED {check.name} (edition {check.edition})")
         lines += [f"    {line}" for line in check.detail.splitlines()]
+    lines += _publication_lines(report)
     if report.failed_steps:
         lines.append(f"failed steps: {', '.join(report.failed_steps)}")
         lines += [f"  {line}" for line in (report.error or "").splitlines()]

@@ -38,7 +38,23 @@ def test_assets_are_grouped_by_stage():
     assert groups["raw"] == "land"
     assert groups["staging"] == "stage"
     assert groups["intermediate"] == "model"
+    assert groups["audit"] == "audit"
     assert groups["monitor"] == "publish"
+
+
+def test_every_published_table_comes_from_a_checked_audit_candidate():
+    """Write-audit-publish in the lineage: each monitor/* table is written by the publish step
+    from audit/* candidates only, and every candidate has blocking checks."""
+    graph = _graph()
+    published = [key for key in graph.get_all_asset_keys() if key.path[0] == "monitor"]
+    assert len(published) >= 7
+    for key in published:
+        parents = graph.get(key).parent_keys
+        assert parents and all(parent.path[0] == "audit" for parent in parents), key
+    blocking = {check.asset_key for check in graph.asset_check_keys if graph.get_check_spec(check).blocking}
+    candidates = {parent for key in published for parent in graph.get(key).parent_keys}
+    unchecked = {c for c in candidates if c not in blocking} - {AssetKey(["audit", "monitor_small_area_validation"])}
+    assert not unchecked
 
 
 def test_raw_checks_are_blocking():

@@ -20,14 +20,15 @@ def respondent_ids(built_demo) -> set[str]:
     return set(ids)
 
 
-def test_no_respondent_id_in_any_published_table(built_demo, respondent_ids):
+@pytest.mark.parametrize("schema", ["monitor", "audit"])
+def test_no_respondent_id_in_any_published_or_candidate_table(built_demo, respondent_ids, schema):
     tables = built_demo.query(
-        "select table_name from information_schema.tables where table_schema = 'monitor'"
+        "select table_name from information_schema.tables where table_schema = ?", [schema]
     )["table_name"]
     assert len(tables) >= 6
     for table in tables:
-        text = built_demo.query(f"select * from monitor.{table}").astype(str).to_csv(index=False)
-        assert not set(ID_PATTERN.findall(text)) & respondent_ids, table
+        text = built_demo.query(f"select * from {schema}.{table}").astype(str).to_csv(index=False)
+        assert not set(ID_PATTERN.findall(text)) & respondent_ids, f"{schema}.{table}"
 
 
 def test_no_respondent_id_in_logs_checks_or_metadata(built_demo, respondent_ids):

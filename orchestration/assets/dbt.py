@@ -23,7 +23,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration.dbt_manifest import DBT_PROJECT, ensure_manifest
 from orchestration.partitions import edition_of, editions
 
-GROUP_BY_LAYER = {"staging": "stage", "intermediate": "model", "marts": "publish", "trend": "publish", "seeds": "reference"}
+GROUP_BY_LAYER = {"staging": "stage", "intermediate": "model", "marts": "audit", "trend": "audit", "seeds": "reference"}
 
 
 class MonitorDbtTranslator(DagsterDbtTranslator):

@@ -9,9 +9,10 @@ from monitor.statistics.importance import resource_importance
 from orchestration.assets.weighting import WEIGHTS_KEY
 from orchestration.metadata import markdown_table
 from orchestration.partitions import edition_of, editions
-from orchestration.warehouse import replace_edition_rows
+from orchestration.assets.publish import audit_key
+from orchestration.warehouse import AUDIT, replace_edition_rows
 
-IMPORTANCE_KEY = AssetKey(["monitor", "monitor_resource_importance"])
+IMPORTANCE_KEY = audit_key("monitor_resource_importance")
 OUTCOME = "veerkracht_score"
 
 SCORES_SQL = """
@@ -38,10 +39,10 @@ def _edition_table(conn, edition: int, groups: dict[str, str]) -> tuple[pd.DataF
     key=IMPORTANCE_KEY,
     partitions_def=editions,
     deps=[AssetKey(["intermediate", "int_respondent_scale_scores"]), WEIGHTS_KEY],
-    group_name="publish",
+    group_name="audit",
     kinds={"duckdb", "python"},
     description=(
-        "monitor.monitor_resource_importance: weighted standardised regression of veerkracht_score on the "
+        "audit.monitor_resource_importance (published as monitor.monitor_resource_importance): weighted standardised regression of veerkracht_score on the "
         "resource scales, with each resource's and each group's Shapley share of explained variance, "
         "ranks and the top 10."
     ),
@@ -54,7 +55,7 @@ def monitor_resource_importance(context: AssetExecutionContext, warehouse: DuckD
         table, fit = _edition_table(conn, edition, groups)
         leading = ["edition", "level", "resource", "resource_group", "rank"]
         table = table[leading + [c for c in table.columns if c not in leading]]
-        rows = replace_edition_rows(conn, "monitor", "monitor_resource_importance", table, edition)
+        rows = replace_edition_rows(conn, AUDIT, "monitor_resource_importance", table, edition)
     groups_shown = table[table["level"] == "group"][["edition", "resource", "importance_share", "rank"]]
     context.log.info(f"edition {edition}: R2 {fit['r2_total']:.3f} on {fit['n_used']:,} respondents")
     return MaterializeResult(

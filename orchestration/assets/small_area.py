@@ -11,15 +11,16 @@ from monitor.statistics.small_area import INDICATORS, small_area_estimates
 from orchestration.assets.weighting import WEIGHTS_KEY
 from orchestration.metadata import markdown_table
 from orchestration.partitions import edition_of, editions
-from orchestration.warehouse import replace_edition_rows
+from orchestration.assets.publish import audit_key
+from orchestration.warehouse import AUDIT, replace_edition_rows
 
-SAE_KEY = AssetKey(["monitor", "monitor_small_area_estimates"])
-VALIDATION_KEY = AssetKey(["monitor", "monitor_small_area_validation"])
+SAE_KEY = audit_key("monitor_small_area_estimates")
+VALIDATION_KEY = audit_key("monitor_small_area_validation")
 INPUTS = [
     AssetKey(["intermediate", "int_small_area_covariates"]),
     AssetKey(["intermediate", "int_respondent_indicators"]),
     AssetKey(["staging", "stg_survey__respondents"]),
-    AssetKey(["monitor", "monitor_area_estimates"]),
+    audit_key("monitor_area_estimates"),
     WEIGHTS_KEY,
 ]
 
@@ -41,24 +42,10 @@ RESPONDENTS_SQL = """
 AREAS_SQL = "select * from intermediate.int_small_area_covariates where edition = ? order by area_level, area_code"
 DIRECT_SQL = """
     select edition, area_level, area_code, indicator, estimate, ci_lower, ci_upper, n_respondents
-    from monitor.monitor_area_estimates
+    from audit.monitor_area_estimates
     where edition = ? and area_level in ('provincie', 'gemeente') and indicator in (select unnest(?))
     order by area_level, area_code, indicator
 """
-LISTING_VIEW = """
-    create or replace view monitor.monitor_below_gemeente as
-    select
-        s.edition, s.gemeente_code, g.area_name as gemeente_name, s.area_level, s.area_code,
-        s.indicator, s.estimate, s.ci_lower, s.ci_upper, s.gemeente_estimate, s.n_respondents, s.inhabitants
-    from monitor.monitor_small_area_estimates as s
-    left join monitor.monitor_area_estimates as g
-        on g.edition = s.edition and g.area_level = 'gemeente' and g.area_code = s.gemeente_code
-        and g.indicator = s.indicator
-    where s.below_gemeente
-    order by s.edition, s.gemeente_code, s.indicator, s.area_level desc, s.estimate
-"""
-
-
 def _without_small_direct_figures(estimates: pd.DataFrame) -> pd.DataFrame:
     """The direct estimate beside the model one is a direct figure too: not published on
     fewer than 10 respondents (methodology section 6)."""
@@ -89,21 +76,21 @@ def _validation_summary(validation: pd.DataFrame) -> pd.DataFrame:
         AssetSpec(
             SAE_KEY,
             deps=INPUTS,
-            group_name="publish",
+            group_name="audit",
             kinds={"duckdb", "python"},
             description=(
-                "monitor.monitor_small_area_estimates: veerkracht_score and pct_veerkrachtig for every wijk and "
+                "audit.monitor_small_area_estimates (published as monitor.monitor_small_area_estimates): veerkracht_score and pct_veerkrachtig for every wijk and "
                 "buurt of the layout, model-based (CBS covariates + gemeente), benchmarked to the gemeente direct "
-                "estimate, with a 95 % interval and the below_gemeente flag; view monitor.monitor_below_gemeente "
+                "estimate, with a 95 % interval and the below_gemeente flag; the published view monitor.monitor_below_gemeente "
                 "lists the flagged areas per gemeente."
             ),
         ),
         AssetSpec(
             VALIDATION_KEY,
             deps=[SAE_KEY],
-            group_name="publish",
+            group_name="audit",
             kinds={"duckdb"},
-            description="monitor.monitor_small_area_validation: per gemeente, the model aggregated before benchmarking against the direct estimate.",
+            description="audit.monitor_small_area_validation: per gemeente, the model aggregated before benchmarking against the direct estimate.",
         ),
     ],
 )
@@ -117,16 +104,15 @@ def small_area_estimates_asset(context: AssetExecutionContext, warehouse: DuckDB
     published = _without_small_direct_figures(result.estimates)
     summary = _validation_summary(result.validation)
     with warehouse.get_connection() as conn:
-        rows = replace_edition_rows(conn, "monitor", "monitor_small_area_estimates", published, edition)
-        conn.execute(LISTING_VIEW)
-        flagged = conn.execute("select count(*) from monitor.monitor_below_gemeente where edition = ?", [edition]).fetchone()[0]
-        validation_rows = replace_edition_rows(conn, "monitor", "monitor_small_area_validation", result.validation, edition)
+        rows = replace_edition_rows(conn, AUDIT, "monitor_small_area_estimates", published, edition)
+        validation_rows = replace_edition_rows(conn, AUDIT, "monitor_small_area_validation", result.validation, edition)
+    flagged = int(published["below_gemeente"].sum())
     context.log.info(f"edition {edition}: small-area estimates: {rows:,} rows, {flagged} flagged below their gemeente")
     yield MaterializeResult(
         asset_key=SAE_KEY,
         metadata={
             "rows": rows,
-            "flagged_below_gemeente": int(flagged),
+            "flagged_below_gemeente": flagged,
             "model": MetadataValue.json(result.diagnostics),
         },
     )

@@ -33,9 +33,9 @@ def monitor_small_area_estimates_publication(
     edition = edition_of(context)
     with warehouse.get_connection() as conn:
         areas = conn.execute("select count(*) from intermediate.int_small_area_covariates where edition = ?", [edition]).fetchone()[0]
-        frame = conn.execute("select * from monitor.monitor_small_area_estimates where edition = ?", [edition]).df()
+        frame = conn.execute("select * from audit.monitor_small_area_estimates where edition = ?", [edition]).df()
     outcome = validate_frame(
-        frame, suite.SUITE_NAME, f"monitor.monitor_small_area_estimates (edition {edition})", suite.build_suite(areas * len(INDICATORS))
+        frame, suite.SUITE_NAME, f"audit.monitor_small_area_estimates (edition {edition})", suite.build_suite(areas * len(INDICATORS))
     )
     outcome.outcomes.append(no_respondent_columns(list(frame.columns), load_codebook()))
     return check_result(context, [outcome])

@@ -6,8 +6,11 @@
 -- only at provincie level. Wijk and buurt: only where the CBS code is the same in both
 -- editions (comparability says so), from the small-area estimates.
 -- difference = estimate_to - estimate_from, 95 % CI from the two independent samples.
+-- Only checked editions take part: the one being refreshed and those already published
+-- (macros/publication.sql).
 with editions as (
     select distinct edition from {{ ref('stg_survey__respondents') }}
+    where {{ is_checked_edition() }}
 ),
 
 pairs as (
@@ -128,7 +131,7 @@ direct_changes as (
 ),
 
 small_areas as (
-    select * from {{ source('published', 'monitor_small_area_estimates') }}
+    select * from {{ checked_rows(source('audit', 'monitor_small_area_estimates'), 'monitor_small_area_estimates') }}
     where not suppressed
 ),
 

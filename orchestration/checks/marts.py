@@ -1,12 +1,15 @@
-"""Validate before publishing: disclosure control on every mart (GX, blocking)."""
+"""Validate before publishing: every mart candidate in schema audit passes disclosure control
+(GX, blocking) before the publish asset copies it into monitor."""
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 from dagster_duckdb import DuckDBResource
 
 from data_quality.suites.published_marts import PublishedMart, mart_suite, no_respondent_columns
 from monitor.codebook import load_codebook
+from orchestration.assets.publish import audit_key
 from orchestration.checks.results import check_result
 from orchestration.partitions import edition_of, editions
+from orchestration.warehouse import AUDIT
 
 PUBLISHED_MARTS = [
     PublishedMart("monitor_area_estimates", "n_respondents", ("estimate", "ci_lower", "ci_upper", "unweighted_estimate")),
@@ -18,12 +21,12 @@ PUBLISHED_MARTS = [
 
 def disclosure_check(mart: PublishedMart):
     @asset_check(
-        asset=AssetKey(["monitor", mart.table]),
+        asset=audit_key(mart.table),
         name=f"{mart.table}_disclosure_control",
         blocking=True,
         partitions_def=editions,
         description=(
-            f"GX: no figure of monitor.{mart.table} rests on fewer than 10 respondents, suppressed cells "
+            f"GX: no figure of {AUDIT}.{mart.table} rests on fewer than 10 respondents, suppressed cells "
             "publish nothing, and no respondent-level column is in the table."
         ),
     )
@@ -32,8 +35,8 @@ def disclosure_check(mart: PublishedMart):
 
         edition = edition_of(context)
         with warehouse.get_connection() as conn:
-            frame = conn.execute(f"select * from monitor.{mart.table} where edition = ?", [edition]).df()
-        outcome = validate_frame(frame, "published_mart_disclosure", f"monitor.{mart.table} (edition {edition})", mart_suite(mart))
+            frame = conn.execute(f"select * from {AUDIT}.{mart.table} where edition = ?", [edition]).df()
+        outcome = validate_frame(frame, "published_mart_disclosure", f"{AUDIT}.{mart.table} (edition {edition})", mart_suite(mart))
         outcome.outcomes.append(no_respondent_columns(list(frame.columns), load_codebook()))
         return check_result(context, [outcome])
 

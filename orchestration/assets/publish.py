@@ -1,0 +1,97 @@
+"""Publish: the last step of write-audit-publish.
+
+Every monitor table of an edition is first written in schema `audit` and checked there (GX
+suites and dbt tests, all blocking). This asset runs only when every one of those checks
+passed (Dagster does not start an asset downstream of a failed blocking check); it then
+copies the edition's checked rows into schema `monitor` in one transaction and logs the
+publication in monitor.monitor_publication_log. A failed check therefore leaves `monitor`
+exactly as it was, and the failed candidate stays in `audit` for inspection."""
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+from dagster_duckdb import DuckDBResource
+
+from orchestration.metadata import markdown_table
+from orchestration.partitions import edition_of, editions
+from orchestration.warehouse import AUDIT, PUBLISHED, publish_edition
+
+# monitor tables with one set of rows per edition, and tables that compare editions
+EDITION_TABLES = {
+    "monitor_area_estimates": "Direct estimates per area level, area and indicator.",
+    "monitor_typology": "Shares of the resilience types per area.",
+    "monitor_scale_reliability": "Cronbach's alpha per scale.",
+    "monitor_resource_importance": "Which resources go with resilience.",
+    "monitor_small_area_estimates": "Model-based estimates for every wijk and buurt.",
+    "monitor_small_area_validation": "Small-area model against the direct estimates per gemeente.",
+}
+WHOLE_TABLES = {"monitor_trend": "Change between consecutive editions."}
+LOG_TABLE = "monitor_publication_log"
+
+BELOW_GEMEENTE_VIEW = f"""
+    create or replace view {PUBLISHED}.monitor_below_gemeente as
+    select
+        s.edition, s.gemeente_code, g.area_name as gemeente_name, s.area_level, s.area_code,
+        s.indicator, s.estimate, s.ci_lower, s.ci_upper, s.gemeente_estimate, s.n_respondents, s.inhabitants
+    from {PUBLISHED}.monitor_small_area_estimates as s
+    left join {PUBLISHED}.monitor_area_estimates as g
+        on g.edition = s.edition and g.area_level = 'gemeente' and g.area_code = s.gemeente_code
+        and g.indicator = s.indicator
+    where s.below_gemeente
+    order by s.edition, s.gemeente_code, s.indicator, s.area_level desc, s.estimate
+"""
+LOG_STATEMENTS = [
+    f"""create table if not exists {PUBLISHED}.{LOG_TABLE} (
+        edition integer, published_at timestamp with time zone, dagster_run_id varchar, tables varchar[])""",
+    f"insert into {PUBLISHED}.{LOG_TABLE} values (?, current_timestamp, ?, ?)",
+]
+
+
+def audit_key(table: str) -> AssetKey:
+    return AssetKey([AUDIT, table])
+
+
+def published_key(table: str) -> AssetKey:
+    return AssetKey([PUBLISHED, table])
+
+
+def _spec(table: str, description: str) -> AssetSpec:
+    return AssetSpec(
+        published_key(table),
+        deps=[audit_key(table)],
+        group_name="publish",
+        kinds={"duckdb"},
+        description=f"{PUBLISHED}.{table}: {description} Published copy of {AUDIT}.{table} after every check passed.",
+    )
+
+
+SPECS = [_spec(t, d) for t, d in {**EDITION_TABLES, **WHOLE_TABLES}.items()] + [
+    AssetSpec(
+        published_key(LOG_TABLE),
+        deps=[audit_key(t) for t in {**EDITION_TABLES, **WHOLE_TABLES}],
+        group_name="publish",
+        kinds={"duckdb"},
+        description=f"{PUBLISHED}.{LOG_TABLE}: one row per publication: edition, when, by which Dagster run, which tables.",
+    )
+]
+
+
+@multi_asset(specs=SPECS, partitions_def=editions, can_subset=False)
+def publish_monitor_tables(context: AssetExecutionContext, warehouse: DuckDBResource):
+    """Copy the checked candidates of the edition from audit to monitor, all in one transaction."""
+    edition = edition_of(context)
+    tables = [*EDITION_TABLES, *WHOLE_TABLES]
+    after = [(BELOW_GEMEENTE_VIEW, []), (LOG_STATEMENTS[0], []), (LOG_STATEMENTS[1], [edition, context.run_id, tables])]
+    with warehouse.get_connection() as conn:
+        rows = publish_edition(conn, list(EDITION_TABLES), list(WHOLE_TABLES), edition, after)
+        flagged = conn.execute(f"select count(*) from {PUBLISHED}.monitor_below_gemeente where edition = ?", [edition]).fetchone()[0]
+    context.log.info(f"edition {edition}: published {len(rows)} tables into schema {PUBLISHED} ({sum(rows.values()):,} rows)")
+    for table, n in rows.items():
+        metadata = {"rows": n, "published_from": f"{AUDIT}.{table}"}
+        if table == "monitor_small_area_estimates":
+            metadata["flagged_below_gemeente"] = int(flagged)
+        yield MaterializeResult(asset_key=published_key(table), metadata=metadata)
+    summary = pd.DataFrame({"table": [f"{PUBLISHED}.{t}" for t in rows], "rows": list(rows.values())})
+    yield MaterializeResult(
+        asset_key=published_key(LOG_TABLE),
+        metadata={"edition": edition, "published": MetadataValue.md(markdown_table(summary))},
+    )

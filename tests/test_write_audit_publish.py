@@ -1,0 +1,91 @@
+"""Write-audit-publish: readers of schema `monitor` see only what passed every check.
+
+A defect planted in the small-area step (estimates pushed outside their own intervals) must be
+caught by the blocking check on the audit candidate; the publish step must not run, every
+published table and view must stay byte-identical, the summary must say what failed, and the
+faulty candidate must stay in `audit` for inspection."""
+
+import dataclasses
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.refresh import render_summary
+from tests.conftest import EDITION, refresh
+
+pytestmark = pytest.mark.pipeline
+
+
+def _published_fingerprint(database) -> dict[str, tuple]:
+    """Per table and view of schema monitor: its columns with types and a hash of its sorted rows."""
+    with duckdb.connect(str(database), read_only=True) as conn:
+        names = [r[0] for r in conn.execute("select table_name from information_schema.tables where table_schema = 'monitor' order by 1").fetchall()]
+        fingerprint = {}
+        for name in names:
+            rows = conn.execute(f"select * from monitor.{name} order by all").df()
+            rows = rows.astype({c: str for c in rows.columns if rows[c].dtype == object})  # lists are unhashable
+            columns = tuple(conn.execute(f"select column_name, data_type from information_schema.columns where table_schema = 'monitor' and table_name = ? order by ordinal_position", [name]).fetchall())
+            fingerprint[name] = (columns, len(rows), int(pd.util.hash_pandas_object(rows, index=False).sum()))
+    return fingerprint
+
+
+def _estimates_outside_their_intervals(real_function):
+    def broken(*args, **kwargs):
+        result = real_function(*args, **kwargs)
+        shifted = result.estimates.assign(estimate=result.estimates["estimate"] + 5.0)
+        return dataclasses.replace(result, estimates=shifted)
+
+    return broken
+
+
+@pytest.fixture(scope="module")
+def failed_refresh(built_demo, tmp_path_factory, monkeypatch_module):
+    warehouse = tmp_path_factory.mktemp("wap_warehouse")
+    shutil.copy(built_demo.duckdb_path, warehouse / "warehouse.duckdb")
+    database = warehouse / "warehouse.duckdb"
+    before = _published_fingerprint(database)
+    import orchestration.assets.small_area as step
+
+    monkeypatch_module.setattr(step, "small_area_estimates", _estimates_outside_their_intervals(step.small_area_estimates))
+    report = refresh(built_demo.landing, warehouse)
+    monkeypatch_module.undo()
+    return database, before, report
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def test_a_failed_audit_check_stops_the_publication(failed_refresh):
+    _, _, report = failed_refresh
+    assert not report.ok
+    failed = [c.name for c in report.failed_checks]
+    assert failed == ["audit/monitor_small_area_estimates:monitor_small_area_estimates_publication"]
+    assert report.published == []
+
+
+def test_published_tables_stay_byte_identical(failed_refresh):
+    database, before, _ = failed_refresh
+    assert before  # the first refresh published something to compare with
+    assert _published_fingerprint(database) == before
+
+
+def test_the_faulty_candidate_stays_in_audit_for_inspection(failed_refresh):
+    database, _, _ = failed_refresh
+    with duckdb.connect(str(database), read_only=True) as conn:
+        outside = conn.execute(
+            "select count(*) from audit.monitor_small_area_estimates where edition = ? and estimate > ci_upper", [EDITION]
+        ).fetchone()[0]
+    assert outside > 0
+
+
+def test_the_summary_says_what_failed_and_that_nothing_was_published(failed_refresh):
+    database, _, report = failed_refresh
+    text = render_summary(report, database)
+    assert "FAILED audit/monitor_small_area_estimates:monitor_small_area_estimates_publication" in text
+    assert "estimate >= ci_lower" in text or "ci_upper >= estimate" in text
+    assert f"edition {EDITION} NOT published" in text
