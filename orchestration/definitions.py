@@ -7,6 +7,7 @@ from orchestration.automation import new_edition_sensor, yearly_refresh_schedule
 from orchestration.checks import marts as mart_checks
 from orchestration.checks import raw as raw_checks
 from orchestration.checks import small_area as small_area_checks
+from orchestration.checks import staging as staging_checks
 from orchestration.checks import weighting as weighting_checks
 from orchestration.fetch import fetch_cbs_job
 from orchestration.jobs import monitor_refresh_job
@@ -17,7 +18,7 @@ from orchestration.resources import build_resources
 def build_definitions() -> Definitions:
     return Definitions(
         assets=load_assets_from_modules([raw, dbt, weighting, importance, small_area, publish]),
-        asset_checks=load_asset_checks_from_modules([raw_checks, weighting_checks, mart_checks, small_area_checks]),
+        asset_checks=load_asset_checks_from_modules([raw_checks, staging_checks, weighting_checks, mart_checks, small_area_checks]),
         jobs=[monitor_refresh_job, fetch_cbs_job],
         sensors=[new_edition_sensor],
         schedules=[yearly_refresh_schedule],

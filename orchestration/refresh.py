@@ -5,6 +5,7 @@ Used by `monitor refresh` and by the tests, so that both exercise the same Dagst
 from __future__ import annotations
 
 import os
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,8 @@ class CheckSummary:
     passed: bool
     detail: str = ""
     edition: int | None = None
+    stage: str = ""
+    what_to_do: str = ""
 
 
 @dataclass
@@ -74,16 +77,22 @@ def _run_config() -> dict:
 
 
 def _check_summaries(result, edition: int) -> list[CheckSummary]:
+    from orchestration.checks.remedies import advice
+
     summaries = []
     for evaluation in result.get_asset_check_evaluations():
         meta = evaluation.metadata or {}
         detail = meta.get("failure_summary")
+        key = evaluation.asset_check_key
+        guidance = advice(key.asset_key, key.name, edition)
         summaries.append(
             CheckSummary(
-                name=evaluation.asset_check_key.to_user_string(),
+                name=key.to_user_string(),
                 passed=evaluation.passed,
                 detail="" if evaluation.passed or detail is None else str(detail.value),
                 edition=edition,
+                stage=guidance.stage,
+                what_to_do="" if evaluation.passed else guidance.what_to_do,
             )
         )
     return summaries
@@ -103,11 +112,14 @@ def _step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
     return seconds
 
 
-def _failure_message(event) -> str:
+def _failure_message(event, edition: int) -> str:
     """What went wrong in a failed step: the error the step raised (e.g. the loader's message
-    naming file, column and rows), not Dagster's wrapper around it."""
+    naming file, column and rows), not Dagster's wrapper around it, and what to do."""
+    from orchestration.checks.remedies import step_advice
+
     error = event.event_specific_data.error
-    return f"{event.step_key}: " + str((error.cause or error).message).strip()
+    message = str((error.cause or error).message).strip()
+    return f"{event.step_key}: {message}\nwhat to do: {step_advice(event.step_key, edition)}"
 
 
 def register_editions(instance: DagsterInstance, editions: list[int]) -> None:
@@ -137,7 +149,7 @@ def _refresh_edition(job, instance: DagsterInstance, edition: int) -> RefreshRep
         run_ids=[result.run_id],
         checks=_check_summaries(result, edition),
         failed_steps=[f"{edition} {e.step_key}" for e in failures],
-        error="\n".join(_failure_message(e) for e in failures) or None,
+        error="\n".join(_failure_message(e, edition) for e in failures) or None,
         step_seconds={f"{edition} {k}": v for k, v in _step_seconds(instance, result.run_id).items()},
     )
 
@@ -288,8 +300,9 @@ def render_summary(report: RefreshReport, database: Path) -> str:
         f"checks: {passed} passed, {len(report.failed_checks)} failed",
     ]
     for check in report.failed_checks:
-        lines.append(f"  FAILED {check.name} (edition {check.edition})")
+        lines.append(f"  FAILED {check.name} (edition {check.edition}, stage: {check.stage})")
         lines += [f"    {line}" for line in check.detail.splitlines()]
+        lines += textwrap.wrap(f"what to do: {check.what_to_do}", 100, initial_indent="    ", subsequent_indent="      ")
     lines += _publication_lines(report)
     if report.failed_steps:
         lines.append(f"failed steps: {', '.join(report.failed_steps)}")

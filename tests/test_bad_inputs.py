@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from monitor.cbs.kwb import KwbFileError, load_kwb
@@ -78,8 +80,6 @@ def test_survey_loader_refuses_with_file_column_and_rows(name):
 
 
 def test_sav_refusal_counts_the_rows_holding_each_relabelled_code():
-    import pandas as pd
-
     valid = pd.read_csv(CORPUS / "valid_survey.csv", dtype=str)
     with pytest.raises(SurveyFileError) as err:
         load_survey(CORPUS / "sav_other_value_labels.sav", EDITION)
@@ -199,6 +199,7 @@ def test_valid_kwb_passes_the_raw_cbs_suite():
 E2E_CASES = {
     "loader": "truncated_last_line.csv",  # refused by the survey loader
     "contract": "out_of_range_answers.csv",  # fails the blocking raw GX check
+    "duplicate": "duplicated_resp_id.csv",  # fails it on the private column resp_id
 }
 
 
@@ -242,7 +243,7 @@ def test_refresh_fails_and_builds_nothing_downstream(refreshed, case):
     run = refreshed[case]
     assert run["returncode"] == 1, run["stdout"][-3000:] + run["stderr"][-3000:]
     assert "monitor refresh: FAILED" in run["stdout"]
-    assert not _schemas(run["warehouse"]) & {"staging", "intermediate", "monitor"}
+    assert not _schemas(run["warehouse"]) & {"staging", "intermediate", "audit", "monitor"}
     assert "monitor.monitor_area_estimates" in run["stdout"] and "not built" in run["stdout"]
 
 
@@ -268,3 +269,15 @@ def test_refresh_names_column_and_count_of_a_contract_violation(refreshed):
     assert "raw_survey_responses_contract" in out and "survey.csv (edition 2018)" in out
     assert "column coping_1:" in out and "2 row(s) violate it" in out
     assert "column age: expected age between 18 and 105; 1 row(s) violate it" in out
+
+
+@pytest.mark.pipeline
+def test_refresh_output_never_shows_a_respondent_id(refreshed):
+    """The duplicated id is counted, never printed: not in the summary, the progress lines or
+    the Dagster log the CLI prints."""
+    run = refreshed["duplicate"]
+    out = run["stdout"] + run["stderr"]
+    assert "column resp_id: expected resp_id is unique within the edition; 2 row(s) violate it" in out
+    ids = set(pd.read_csv(CORPUS / "duplicated_resp_id.csv", dtype=str)["resp_id"])
+    shown = {token for token in re.findall(r"[A-Za-z0-9_]+", out) if token in ids}
+    assert not shown

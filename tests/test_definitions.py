@@ -57,6 +57,18 @@ def test_every_published_table_comes_from_a_checked_audit_candidate():
     assert not unchecked
 
 
+def test_every_stage_has_a_blocking_great_expectations_check():
+    """GX suites guard raw, staging, weights and every audit candidate, not only dbt tests."""
+
+    graph = _graph()
+    ours = {
+        check.asset_key.path[0]
+        for check in graph.asset_check_keys
+        if graph.get_check_spec(check).blocking and "GX" in (graph.get_check_spec(check).description or "")
+    }
+    assert {"raw", "staging", "weighting", "audit"} <= ours
+
+
 def test_raw_checks_are_blocking():
     specs = {spec.name: spec for checks in defs.asset_checks for spec in checks.check_specs}
     for name in ("raw_survey_responses_contract", "raw_kwb_key_figures_contract"):

@@ -1,9 +1,15 @@
 """Validate before publishing: every mart candidate in schema audit passes disclosure control
-(GX, blocking) before the publish asset copies it into monitor."""
+and its content rules (GX, blocking) before the publish asset copies it into monitor.
+
+Disclosure control says what may be shown (data_quality/suites/published_marts.py); the
+content rules say whether what is shown is consistent: figures inside their indicator's
+range, intervals containing their estimate, shares adding up, trend differences agreeing
+with their estimates (data_quality/suites/mart_contents.py)."""
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 from dagster_duckdb import DuckDBResource
 
+from data_quality.suites.mart_contents import ContentSuite, content_suites
 from data_quality.suites.published_marts import PublishedMart, mart_suite, no_respondent_columns
 from monitor.codebook import load_codebook
 from orchestration.assets.publish import audit_key
@@ -44,3 +50,35 @@ def disclosure_check(mart: PublishedMart):
 
 
 disclosure_checks = [disclosure_check(mart) for mart in PUBLISHED_MARTS]
+
+
+# tables that compare editions have no edition column: they are checked whole
+WHOLE_TABLES = {"monitor_trend"}
+
+
+def content_check(content: ContentSuite):
+    @asset_check(
+        asset=audit_key(content.table),
+        name=f"{content.table}_contents",
+        blocking=True,
+        partitions_def=editions,
+        description=(
+            f"GX suite {content.suite_name}: the figures of {AUDIT}.{content.table} are within their ranges "
+            "and consistent with each other (intervals contain estimates, shares add up, keys unique)."
+        ),
+    )
+    def _check(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
+        from data_quality.runner import validate_frame  # imports great_expectations (slow)
+
+        edition = edition_of(context)
+        whole = content.table in WHOLE_TABLES
+        query = f"select * from {AUDIT}.{content.table}" + ("" if whole else " where edition = ?")
+        with warehouse.get_connection() as conn:
+            rows = conn.execute(query, [] if whole else [edition]).df()
+        batch = f"{AUDIT}.{content.table} ({'all edition pairs' if whole else f'edition {edition}'})"
+        return check_result(context, [validate_frame(content.frame(rows), content.suite_name, batch, content.specs)])
+
+    return _check
+
+
+content_checks = [content_check(content) for content in content_suites(load_codebook())]

@@ -1,0 +1,78 @@
+"""Validate the staged survey (GX, blocking): answers recoded inside their items' ranges with
+missing codes as NULL, and respondents only in gemeenten and buurten of the edition's CBS
+layout. The weights, the marts and publication wait for these checks."""
+
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asset_check
+from dagster_duckdb import DuckDBResource
+
+from data_quality.suites import staging as suite
+from monitor.codebook import load_codebook
+from orchestration.checks.results import check_result
+from orchestration.partitions import edition_of, editions
+
+ITEM_ANSWERS_KEY = AssetKey(["staging", "stg_survey__item_answers"])
+RESPONDENTS_KEY = AssetKey(["staging", "stg_survey__respondents"])
+LAYOUT_KEY = AssetKey(["staging", "stg_cbs__kwb_regions"])
+
+
+@asset_check(
+    asset=ITEM_ANSWERS_KEY,
+    name="stg_survey__item_answers_recoded",
+    blocking=True,
+    partitions_def=editions,
+    description=(
+        "GX suite staging_item_answers, built from the codebook: every valid answer has a recoded value "
+        "inside its item's range and a 0..10 score, every missing code became NULL, one answer per "
+        "respondent and item."
+    ),
+)
+def stg_survey__item_answers_recoded(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
+    from data_quality.runner import validate_frame  # imports great_expectations (slow)
+
+    codebook = load_codebook()
+    edition = edition_of(context)
+    columns = ", ".join(suite.ITEM_ANSWER_COLUMNS)
+    with warehouse.get_connection() as conn:
+        rows = conn.execute(f"select {columns} from staging.stg_survey__item_answers where edition = ?", [edition]).df()
+    outcome = validate_frame(
+        rows,
+        suite.SUITE_ITEM_ANSWERS,
+        f"staging.stg_survey__item_answers (edition {edition})",
+        suite.item_answers_suite(codebook),
+        private_columns=codebook.private_columns,
+    )
+    return check_result(context, [outcome])
+
+
+@asset_check(
+    asset=RESPONDENTS_KEY,
+    name="stg_survey__respondents_in_layout",
+    blocking=True,
+    partitions_def=editions,
+    additional_deps=[LAYOUT_KEY],
+    description=(
+        "GX suite staging_respondents: no orphan gemeente or buurt codes against the edition's CBS layout "
+        "(staging.stg_cbs__kwb_regions), resp_id present and unique, design weight positive, background "
+        "codes valid after recoding."
+    ),
+)
+def stg_survey__respondents_in_layout(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
+    from data_quality.runner import validate_frame  # imports great_expectations (slow)
+
+    codebook = load_codebook()
+    edition = edition_of(context)
+    with warehouse.get_connection() as conn:
+        rows = conn.execute("select * from staging.stg_survey__respondents where edition = ?", [edition]).df()
+        layout = conn.execute(
+            "select region_type, region_code from staging.stg_cbs__kwb_regions where edition = ? and region_type in ('gemeente', 'buurt')",
+            [edition],
+        ).df()
+    codes = {kind: sorted(layout.loc[layout.region_type == kind, "region_code"]) for kind in ("gemeente", "buurt")}
+    outcome = validate_frame(
+        rows,
+        suite.SUITE_RESPONDENTS,
+        f"staging.stg_survey__respondents (edition {edition})",
+        suite.respondents_suite(codes["buurt"], codes["gemeente"], codebook),
+        private_columns=codebook.private_columns,
+    )
+    return check_result(context, [outcome])
