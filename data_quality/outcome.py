@@ -44,6 +44,8 @@ class SuiteOutcome:
     batch_name: str
     row_count: int
     outcomes: list[ExpectationOutcome]
+    docs_path: str | None = None  # this validation's GX Data Docs page, when written
+    docs_index: str | None = None  # the index.html listing every validation written to the same folder
 
     @property
     def success(self) -> bool:
@@ -74,6 +76,8 @@ class SuiteOutcome:
             lines.append(
                 f"| {'✅' if o.success else '❌'} | {o.meaning} | {o.column or ''} | {unexpected} | {_cell(seen)} |"
             )
+        if self.docs_path:
+            lines += ["", f"GX Data Docs of this validation: `{self.docs_path}`"]
         return "\n".join(lines)
 
     def as_dict(self) -> dict:

@@ -1,6 +1,6 @@
 """The code location: assets, checks, jobs and resources, each defined beside its stage."""
 
-from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
+from dagster import Definitions, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules
 
 from orchestration.assets import dbt, importance, publish, raw, small_area, weighting
 from orchestration.automation import new_edition_sensor, yearly_refresh_schedule
@@ -24,6 +24,9 @@ def build_definitions() -> Definitions:
         schedules=[yearly_refresh_schedule],
         resources=build_resources(),
         loggers={"console": progress_console_logger},
+        # also for assets materialized ad hoc from the UI: one process per run, so the run holds
+        # the warehouse lock once (resources.WarehouseResource), not per step
+        executor=in_process_executor,
     )
 
 

@@ -313,6 +313,8 @@ def render_summary(report: RefreshReport, database: Path) -> str:
         lines.append(f"time in steps: {total:.0f} s; slowest: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
     lines += warehouse_lines(database)
     lines.append(f"warehouse: {database}")
+    reports = [database.parent / "data_quality" / run_id / "index.html" for run_id in report.run_ids]
+    lines += [f"data quality report (GX Data Docs): {path}" for path in reports if path.exists()]
     lines.append(f"Dagster UI with this run and its checks: make ui (DAGSTER_HOME={os.environ.get('DAGSTER_HOME', '')})")
     lines.append("=" * 72)
     return "\n".join(lines)

@@ -261,6 +261,7 @@ def test_refresh_names_file_column_and_rows_of_a_refused_file(refreshed):
     assert "failed steps:" in out and "raw__survey_responses" in out
     assert "survey.csv: line 7 (the last) has 13 of the header's 38 fields" in out
     assert "after column mastery_1" in out
+    assert "what to do: The landing file named above could not be read." in out
 
 
 @pytest.mark.pipeline
@@ -269,6 +270,8 @@ def test_refresh_names_column_and_count_of_a_contract_violation(refreshed):
     assert "raw_survey_responses_contract" in out and "survey.csv (edition 2018)" in out
     assert "column coping_1:" in out and "2 row(s) violate it" in out
     assert "column age: expected age between 18 and 105; 1 row(s) violate it" in out
+    assert "(edition 2018, stage: land (raw files))" in out
+    assert "what to do: The survey delivery breaks the codebook contract." in out
 
 
 @pytest.mark.pipeline

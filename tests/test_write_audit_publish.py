@@ -26,7 +26,7 @@ def _published_fingerprint(database) -> dict[str, tuple]:
         for name in names:
             rows = conn.execute(f"select * from monitor.{name} order by all").df()
             rows = rows.astype({c: str for c in rows.columns if rows[c].dtype == object})  # lists are unhashable
-            columns = tuple(conn.execute(f"select column_name, data_type from information_schema.columns where table_schema = 'monitor' and table_name = ? order by ordinal_position", [name]).fetchall())
+            columns = tuple(conn.execute("select column_name, data_type from information_schema.columns where table_schema = 'monitor' and table_name = ? order by ordinal_position", [name]).fetchall())
             fingerprint[name] = (columns, len(rows), int(pd.util.hash_pandas_object(rows, index=False).sum()))
     return fingerprint
 
@@ -89,3 +89,5 @@ def test_the_summary_says_what_failed_and_that_nothing_was_published(failed_refr
     assert "FAILED audit/monitor_small_area_estimates:monitor_small_area_estimates_publication" in text
     assert "estimate >= ci_lower" in text or "ci_upper >= estimate" in text
     assert f"edition {EDITION} NOT published" in text
+    assert "stage: audit (before publishing)" in text
+    assert "what to do: The candidate in schema audit breaks a publication rule" in text

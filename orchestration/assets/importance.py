@@ -6,10 +6,10 @@ from dagster_duckdb import DuckDBResource
 
 from monitor.codebook import load_codebook
 from monitor.statistics.importance import resource_importance
+from orchestration.assets.publish import audit_key
 from orchestration.assets.weighting import WEIGHTS_KEY
 from orchestration.metadata import markdown_table
 from orchestration.partitions import edition_of, editions
-from orchestration.assets.publish import audit_key
 from orchestration.warehouse import AUDIT, replace_edition_rows
 
 IMPORTANCE_KEY = audit_key("monitor_resource_importance")

@@ -8,10 +8,10 @@ from dagster_duckdb import DuckDBResource
 
 from data_quality.suites.published_marts import MIN_RESPONDENTS
 from monitor.statistics.small_area import INDICATORS, small_area_estimates
+from orchestration.assets.publish import audit_key
 from orchestration.assets.weighting import WEIGHTS_KEY
 from orchestration.metadata import markdown_table
 from orchestration.partitions import edition_of, editions
-from orchestration.assets.publish import audit_key
 from orchestration.warehouse import AUDIT, replace_edition_rows
 
 SAE_KEY = audit_key("monitor_small_area_estimates")

@@ -13,7 +13,7 @@ from data_quality.suites.mart_contents import ContentSuite, content_suites
 from data_quality.suites.published_marts import PublishedMart, mart_suite, no_respondent_columns
 from monitor.codebook import load_codebook
 from orchestration.assets.publish import audit_key
-from orchestration.checks.results import check_result
+from orchestration.checks.results import check_result, data_docs_dir
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import AUDIT
 
@@ -42,7 +42,10 @@ def disclosure_check(mart: PublishedMart):
         edition = edition_of(context)
         with warehouse.get_connection() as conn:
             frame = conn.execute(f"select * from {AUDIT}.{mart.table} where edition = ?", [edition]).df()
-        outcome = validate_frame(frame, "published_mart_disclosure", f"{AUDIT}.{mart.table} (edition {edition})", mart_suite(mart))
+        outcome = validate_frame(
+            frame, "published_mart_disclosure", f"{AUDIT}.{mart.table} (edition {edition})", mart_suite(mart),
+            docs_dir=data_docs_dir(context),
+        )
         outcome.outcomes.append(no_respondent_columns(list(frame.columns), load_codebook()))
         return check_result(context, [outcome])
 
@@ -76,7 +79,8 @@ def content_check(content: ContentSuite):
         with warehouse.get_connection() as conn:
             rows = conn.execute(query, [] if whole else [edition]).df()
         batch = f"{AUDIT}.{content.table} ({'all edition pairs' if whole else f'edition {edition}'})"
-        return check_result(context, [validate_frame(content.frame(rows), content.suite_name, batch, content.specs)])
+        outcome = validate_frame(content.frame(rows), content.suite_name, batch, content.specs, docs_dir=data_docs_dir(context))
+        return check_result(context, [outcome])
 
     return _check
 

@@ -18,7 +18,7 @@ from monitor.cbs import kwb_variables
 from monitor.codebook import load_codebook
 from monitor.reference import brabant_gemeenten
 from orchestration.assets.raw import KWB_KEY, SURVEY_KEY
-from orchestration.checks.results import check_result
+from orchestration.checks.results import check_result, data_docs_dir
 from orchestration.partitions import edition_of, editions
 from orchestration.resources import LandingZone
 
@@ -61,7 +61,13 @@ def raw_kwb_key_figures_contract(
         found.edition, brabant_gemeenten(found.edition)["gemeente_code"].tolist(), kwb_variables("weighting")
     )
     rows = _edition_rows(warehouse, "kwb_key_figures", "edition", found.edition)
-    outcome = validate_frame(rows, raw_kwb_key_figures.SUITE_NAME, f"{found.kwb_path.name} (edition {found.edition})", suite)
+    outcome = validate_frame(
+        rows,
+        raw_kwb_key_figures.SUITE_NAME,
+        f"{found.kwb_path.name} (edition {found.edition})",
+        suite,
+        docs_dir=data_docs_dir(context),
+    )
     return check_result(context, [outcome])
 
 
@@ -91,5 +97,6 @@ def raw_survey_responses_contract(
         f"{found.survey_path.name} (edition {found.edition})",
         raw_survey_responses.build_suite(codebook, survey_layout(warehouse, found.edition)),
         private_columns=codebook.private_columns,
+        docs_dir=data_docs_dir(context),
     )
     return check_result(context, [outcome])

@@ -1,9 +1,34 @@
 """Turning suite outcomes into a Dagster check result a data engineer and an auditor can read:
-a markdown table of every expectation, the failing columns with counts, and a plain summary."""
+a markdown table of every expectation, the failing columns with counts, a plain summary and,
+when written, the GX Data Docs of the run."""
+
+from pathlib import Path
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 from data_quality.outcome import SuiteOutcome
+from monitor import settings
+from orchestration.checks.remedies import advice
+from orchestration.partitions import edition_of
+
+
+def data_docs_dir(context: AssetCheckExecutionContext) -> Path:
+    """The GX Data Docs folder of this Dagster run, shared by all its checks:
+    <MONITOR_WAREHOUSE>/data_quality/<run_id>/ (its index.html lists every validation)."""
+    return settings.warehouse_dir() / "data_quality" / context.run.run_id  # no run_id on check contexts
+
+
+def _docs_metadata(outcomes: list[SuiteOutcome]) -> dict:
+    index = next((o.docs_index for o in outcomes if o.docs_index), None)
+    return {"data_docs": MetadataValue.path(index)} if index else {}
+
+
+def _advice_metadata(context: AssetCheckExecutionContext, passed: bool) -> dict:
+    """The stage the check guards and, when it failed, what to do (the CLI summary shows the same)."""
+    key = context.check_specs[0].key
+    edition = edition_of(context) if context.has_partition_key else None
+    guidance = advice(key.asset_key, key.name, edition)
+    return {"stage": guidance.stage, **({} if passed else {"what_to_do": MetadataValue.text(guidance.what_to_do)})}
 
 
 def check_result(context: AssetCheckExecutionContext, outcomes: list[SuiteOutcome]) -> AssetCheckResult:
@@ -27,5 +52,7 @@ def check_result(context: AssetCheckExecutionContext, outcomes: list[SuiteOutcom
             "failure_summary": MetadataValue.text(
                 "\n".join(f"{o.batch_name}:\n{o.failure_text()}" for o in outcomes if not o.success) or "none"
             ),
+            **_advice_metadata(context, passed),
+            **_docs_metadata(outcomes),
         },
     )

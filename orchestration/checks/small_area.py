@@ -9,7 +9,7 @@ from data_quality.suites.published_marts import no_respondent_columns
 from monitor.codebook import load_codebook
 from monitor.statistics.small_area import INDICATORS
 from orchestration.assets.small_area import SAE_KEY
-from orchestration.checks.results import check_result
+from orchestration.checks.results import check_result, data_docs_dir
 from orchestration.partitions import edition_of, editions
 
 
@@ -35,7 +35,8 @@ def monitor_small_area_estimates_publication(
         areas = conn.execute("select count(*) from intermediate.int_small_area_covariates where edition = ?", [edition]).fetchone()[0]
         frame = conn.execute("select * from audit.monitor_small_area_estimates where edition = ?", [edition]).df()
     outcome = validate_frame(
-        frame, suite.SUITE_NAME, f"audit.monitor_small_area_estimates (edition {edition})", suite.build_suite(areas * len(INDICATORS))
+        frame, suite.SUITE_NAME, f"audit.monitor_small_area_estimates (edition {edition})", suite.build_suite(areas * len(INDICATORS)),
+        docs_dir=data_docs_dir(context),
     )
     outcome.outcomes.append(no_respondent_columns(list(frame.columns), load_codebook()))
     return check_result(context, [outcome])

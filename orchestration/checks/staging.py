@@ -7,7 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from data_quality.suites import staging as suite
 from monitor.codebook import load_codebook
-from orchestration.checks.results import check_result
+from orchestration.checks.results import check_result, data_docs_dir
 from orchestration.partitions import edition_of, editions
 
 ITEM_ANSWERS_KEY = AssetKey(["staging", "stg_survey__item_answers"])
@@ -40,6 +40,7 @@ def stg_survey__item_answers_recoded(context: AssetCheckExecutionContext, wareho
         f"staging.stg_survey__item_answers (edition {edition})",
         suite.item_answers_suite(codebook),
         private_columns=codebook.private_columns,
+        docs_dir=data_docs_dir(context),
     )
     return check_result(context, [outcome])
 
@@ -74,5 +75,6 @@ def stg_survey__respondents_in_layout(context: AssetCheckExecutionContext, wareh
         f"staging.stg_survey__respondents (edition {edition})",
         suite.respondents_suite(codes["buurt"], codes["gemeente"], codebook),
         private_columns=codebook.private_columns,
+        docs_dir=data_docs_dir(context),
     )
     return check_result(context, [outcome])

@@ -7,7 +7,7 @@ from dagster_duckdb import DuckDBResource
 from data_quality.suites import weighting as suite
 from monitor.statistics.weighting import MAX_WEIGHT_RATIO
 from orchestration.assets.weighting import WEIGHTS_KEY
-from orchestration.checks.results import check_result
+from orchestration.checks.results import check_result, data_docs_dir
 from orchestration.partitions import edition_of, editions
 
 
@@ -27,10 +27,23 @@ def calibration_weights_contract(context: AssetCheckExecutionContext, warehouse:
         n_staged = conn.execute("select count(*) from staging.stg_survey__respondents where edition = ?", [edition]).fetchone()[0]
         weights = conn.execute("select calibration_weight, weight_ratio from weighting.respondent_weights where edition = ?", [edition]).df()
         margins = conn.execute("select * from weighting.raking_margins where edition = ?", [edition]).df()
+    docs_dir = data_docs_dir(context)
     return check_result(
         context,
         [
-            validate_frame(weights, suite.SUITE_WEIGHTS, f"weighting.respondent_weights (edition {edition})", suite.weights_suite(n_staged, MAX_WEIGHT_RATIO)),
-            validate_frame(margins, suite.SUITE_MARGINS, f"weighting.raking_margins (edition {edition})", suite.margins_suite()),
+            validate_frame(
+                weights,
+                suite.SUITE_WEIGHTS,
+                f"weighting.respondent_weights (edition {edition})",
+                suite.weights_suite(n_staged, MAX_WEIGHT_RATIO),
+                docs_dir=docs_dir,
+            ),
+            validate_frame(
+                margins,
+                suite.SUITE_MARGINS,
+                f"weighting.raking_margins (edition {edition})",
+                suite.margins_suite(),
+                docs_dir=docs_dir,
+            ),
         ],
     )

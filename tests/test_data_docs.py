@@ -1,0 +1,168 @@
+"""GX Data Docs per Dagster run: every validation of a run is rendered by GX into one folder
+whose index.html lists them all; failures are visible; respondent ids never are."""
+
+import re
+from html import unescape
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from data_quality.expectations import Expect, in_set
+from monitor.codebook import load_codebook
+from tests.bad_inputs.make_corpus import EDITION
+
+CORPUS = Path(__file__).parent / "bad_inputs"
+# long, distinctive ids: short ones such as T001 also occur in GX's run timestamps (…T001512Z)
+SECRET_IDS = [f"RESP-SECRET-{i:04d}" for i in range(6)]
+
+
+def _unique_ids() -> Expect:
+    return Expect("ExpectColumnValuesToBeUnique", "resp_id is unique", {"column": "resp_id"})
+
+
+def _sex_codes() -> Expect:
+    return in_set("sex", [1, 2], "sex is a codebook code (1, 2)")
+
+
+def _frame(ids: list[str]) -> pd.DataFrame:
+    n = len(ids)
+    return pd.DataFrame({"resp_id": ids, "sex": ([1, 2] * n)[:n], "_source_row": range(2, n + 2)})
+
+
+def _validate(frame, suite, batch, specs, docs_dir=None):
+    from data_quality.runner import validate_frame  # imports great_expectations (slow)
+
+    return validate_frame(frame, suite, batch, specs, private_columns=["resp_id"], docs_dir=docs_dir)
+
+
+def _text(path: Path) -> str:
+    """What a reader of the page sees (tags and scripts removed)."""
+    page = re.sub(r"<script.*?</script>|<style.*?</style>", " ", path.read_text(), flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def _all_files_text(folder: Path) -> str:
+    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in folder.rglob("*") if p.is_file())
+
+
+def test_index_lists_every_validation_of_the_run(tmp_path):
+    run = tmp_path / "run-1"
+    first = _validate(_frame(SECRET_IDS[:3]), "suite_weights", "weights (edition 2018)", [_sex_codes()], run)
+    second = _validate(_frame(SECRET_IDS[3:]), "suite_margins", "margins (edition 2018)", [_unique_ids()], run)
+
+    index = (run / "index.html").read_text()
+    for outcome in (first, second):
+        assert outcome.docs_index == str(run / "index.html")
+        assert Path(outcome.docs_path).is_file() and Path(outcome.docs_path).is_relative_to(run)
+        assert outcome.suite_name in index and outcome.batch_name in index
+        assert f"GX Data Docs of this validation: `{outcome.docs_path}`" in outcome.to_markdown()
+    assert index.count("'_table_row_link_path': 'validations/") == 2  # one row per validation
+
+
+def test_failing_expectation_is_visible_in_the_page(tmp_path):
+    frame = _frame(SECRET_IDS[:4]).assign(sex=[1, 7, 2, 7])
+    specs = [_sex_codes(), _unique_ids()]
+    outcome = _validate(frame, "raw_survey_responses", "survey.csv (edition 2018)", specs, tmp_path)
+
+    page = _text(Path(outcome.docs_path))
+    assert not outcome.success
+    assert "Status: Failed" in page and "Unsuccessful Expectations 1" in page
+    assert "values must belong to this set: 1 2" in page
+    assert "2 unexpected values found" in page and "Unexpected Value Count 7 2" in page  # the bad code, twice
+    assert "✅" not in page  # GX's own rendering, not our markdown
+    assert "'_validation_success_text': 'Failed'" in Path(outcome.docs_index).read_text()  # the index row (a JS table)
+
+
+def test_private_ids_never_reach_the_docs(tmp_path):
+    ids = [SECRET_IDS[0], SECRET_IDS[0], *SECRET_IDS[1:4], SECRET_IDS[3]]  # two ids duplicated
+    frame = _frame(ids).assign(sex=[1, 7, 2, 1, 7, 2])
+    regex = Expect("ExpectColumnValuesToMatchRegex", "resp_id matches T\\d+", {"column": "resp_id", "regex": r"^T\d+$"})
+    specs = [_unique_ids(), regex, _sex_codes()]
+    outcome = _validate(frame, "raw_survey_responses", "survey.csv (edition 2018)", specs, tmp_path)
+
+    unique = next(o for o in outcome.outcomes if o.expectation == "ExpectColumnValuesToBeUnique")
+    assert unique.unexpected_count == 4 and unique.rows == [2, 3, 6, 7]  # the lines stay in the outcome
+    written = _all_files_text(tmp_path)  # pages, index and the stored JSON results
+    assert "values must be unique" in _text(Path(outcome.docs_path))  # rendered, with counts only
+    assert not [i for i in set(ids) if i in written]
+
+
+def test_private_values_in_another_column_are_scrubbed_too(tmp_path):
+    """An id copied into a column not declared private is still kept out of the docs."""
+    frame = _frame(SECRET_IDS[:3]).assign(alias=SECRET_IDS[:3])
+    alias = in_set("alias", ["x"], "alias is x")
+    outcome = _validate(frame, "suite", "batch", [alias, _sex_codes()], tmp_path)
+
+    assert outcome.failures[0].unexpected_count == 3
+    assert "3 unexpected values found" in _text(Path(outcome.docs_path))
+    assert not [i for i in SECRET_IDS[:3] if i in _all_files_text(tmp_path)]
+
+
+def test_raw_survey_suite_docs_keep_the_duplicated_id_out(tmp_path):
+    """The real 80-odd expectations of the raw suite, on the corpus file with a duplicated id."""
+    from data_quality.suites import raw_survey_responses as suite
+    from monitor.cbs.kwb import load_kwb
+    from monitor.landing.survey import load_survey
+    from monitor.reference import brabant_gemeenten
+
+    codebook = load_codebook()
+    kwb = load_kwb(CORPUS / "valid_kwb.csv", EDITION).frame
+    kwb = kwb[kwb.gemeente_code.isin(brabant_gemeenten(EDITION).gemeente_code)]
+    layout = suite.EditionLayout(
+        EDITION,
+        sorted(kwb.loc[kwb.region_type == "Gemeente", "region_code"]),
+        sorted(kwb.loc[kwb.region_type == "Buurt", "region_code"]),
+    )
+    rows = load_survey(CORPUS / "duplicated_resp_id.csv", EDITION, codebook).frame
+    rows["resp_id"] = "RESP-SECRET-" + rows["resp_id"].astype(str)  # distinctive, see SECRET_IDS
+    specs = suite.build_suite(codebook, layout)
+    batch = "duplicated_resp_id.csv (edition 2018)"
+    outcome = _validate(suite.validation_frame(rows), suite.SUITE_NAME, batch, specs, tmp_path)
+
+    assert [f.column for f in outcome.failures] == ["resp_id"]
+    assert "Unsuccessful Expectations 1" in _text(Path(outcome.docs_path))
+    written = _all_files_text(tmp_path)
+    assert not [i for i in rows["resp_id"] if i in written]
+
+
+def test_without_docs_dir_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # GX writes relative to the working directory when it writes at all
+    outcome = _validate(_frame(SECRET_IDS[:2] * 2), "suite", "batch", [_unique_ids()])
+    assert not outcome.success
+    assert outcome.docs_path is None and outcome.docs_index is None
+    assert "Data Docs" not in outcome.to_markdown()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_metadata_links_the_run_index(tmp_path, monkeypatch):
+    """A real Dagster run: the check writes under <MONITOR_WAREHOUSE>/data_quality/<run_id>/ and
+    its metadata points at that folder's index.html."""
+    from dagster import AssetCheckExecutionContext, AssetCheckResult, asset, asset_check, materialize
+
+    from orchestration.checks.results import check_result, data_docs_dir
+
+    monkeypatch.setenv("MONITOR_WAREHOUSE", str(tmp_path))
+
+    @asset
+    def people() -> None:
+        return None
+
+    @asset_check(asset=people)
+    def people_contract(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        outcome = _validate(_frame(SECRET_IDS[:2]), "people", "people", [_sex_codes()], data_docs_dir(context))
+        return check_result(context, [outcome])
+
+    result = materialize([people, people_contract])
+    evaluation = result.get_asset_check_evaluations()[0]
+    index = tmp_path / "data_quality" / result.run_id / "index.html"
+    assert evaluation.passed
+    assert evaluation.metadata["data_docs"].value == str(index)
+    assert index.is_file()
+
+
+@pytest.mark.parametrize("batch", ["a/b (edition 2018)", "..", ""])
+def test_batch_names_stay_inside_the_docs_folder(batch):
+    from data_quality.runner import _batch_key
+
+    assert "/" not in _batch_key(batch) and _batch_key(batch) not in {"", ".", ".."}
