@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DAGSTER_PORT ?= 3000
 
-.PHONY: demo test ui lint clean-warehouse
+.PHONY: demo test ui docs lint clean-warehouse
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -17,9 +17,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/monitor demo-data --if-absent
 	$(BIN)/monitor refresh
+	$(BIN)/monitor docs
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+docs: $(STAMP)
+	$(BIN)/monitor docs
 
 ui: $(STAMP)
 	$(BIN)/monitor ui --port $(DAGSTER_PORT)

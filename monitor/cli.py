@@ -4,6 +4,7 @@
     monitor demo-data [--edition YEAR] [--seed N]   write demo landing files
     monitor fetch-cbs --year YEAR           download CBS key figures into the landing zone
     monitor ui [--port N]                   serve the Dagster UI on 127.0.0.1
+    monitor docs                            write the dbt docs (static HTML) under the warehouse
 
 Heavy imports (Dagster, dbt, Great Expectations) happen inside the command that needs them."""
 
@@ -83,6 +84,17 @@ def _fetch_cbs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _docs(args: argparse.Namespace) -> int:
+    from orchestration.dbt_docs import DbtDocsError, generate_dbt_docs
+
+    try:
+        generate_dbt_docs()
+    except DbtDocsError as err:
+        print(f"monitor docs: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _ui(args: argparse.Namespace) -> int:
     from orchestration.refresh import dagster_home
 
@@ -118,6 +130,9 @@ def parser() -> argparse.ArgumentParser:
     fetch.add_argument("--overwrite", action="store_true", help="replace an existing download of that year")
     fetch.add_argument("--base-url", default=None, help="the CBS OData API or a mirror of it (default: CBS itself)")
     fetch.set_defaults(run=_fetch_cbs)
+
+    docs = commands.add_parser("docs", help="write the dbt docs (one static HTML file) to <MONITOR_WAREHOUSE>/dbt_docs/")
+    docs.set_defaults(run=_docs)
 
     ui = commands.add_parser("ui", help="serve the Dagster UI (127.0.0.1 by default)")
     ui.add_argument("--port", type=int, default=int(os.environ.get("DAGSTER_PORT", "3000")))

@@ -14,6 +14,7 @@ from dagster import DagsterInstance
 
 from monitor import settings
 from monitor.landing.discover import find_editions
+from monitor.exports.tabellenboek import workbook_name
 from orchestration.lock import warehouse_lock
 from orchestration.partitions import EDITION_PARTITIONS_NAME
 
@@ -291,6 +292,19 @@ def _publication_lines(report: RefreshReport) -> list[str]:
     return lines
 
 
+def _output_lines(warehouse: Path, editions: list[int]) -> list[str]:
+    """Where the published editions' outputs for people are."""
+    lines = []
+    for edition in editions:
+        for what, path in (
+            ("tabellenboek", warehouse / "exports" / str(edition) / workbook_name(edition)),
+            ("factsheets", warehouse / "factsheets" / str(edition) / "index.html"),
+        ):
+            if path.exists():
+                lines.append(f"{what} {edition}: {path}")
+    return lines
+
+
 def render_summary(report: RefreshReport, database: Path) -> str:
     passed = sum(c.passed for c in report.checks)
     lines = [
@@ -315,6 +329,7 @@ def render_summary(report: RefreshReport, database: Path) -> str:
     lines.append(f"warehouse: {database}")
     reports = [database.parent / "data_quality" / run_id / "index.html" for run_id in report.run_ids]
     lines += [f"data quality report (GX Data Docs): {path}" for path in reports if path.exists()]
+    lines += _output_lines(database.parent, report.published)
     lines.append(f"Dagster UI with this run and its checks: make ui (DAGSTER_HOME={os.environ.get('DAGSTER_HOME', '')})")
     lines.append("=" * 72)
     return "\n".join(lines)

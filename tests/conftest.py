@@ -86,8 +86,15 @@ def demo_landing(tmp_path_factory) -> Path:
 def built_demo(demo_landing, tmp_path_factory) -> BuiltWarehouse:
     from dagster import DagsterInstance
 
+    from orchestration.refresh import DAGSTER_YAML
+
     warehouse = tmp_path_factory.mktemp("warehouse")
-    instance = DagsterInstance.ephemeral()
+    # an instance on disk, as `monitor refresh` keeps one, so that the Dagster UI (browser test)
+    # shows this run and its check results
+    home = warehouse / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
+    instance = DagsterInstance.from_config(str(home))
     report = refresh(demo_landing, warehouse, instance=instance)
     truth = json.loads((demo_landing.parent / "demo_truth" / str(EDITION) / "truth.json").read_text())
     return BuiltWarehouse(demo_landing, warehouse, report, truth, instance)

@@ -1,0 +1,1 @@
+"""Exports of the published monitor tables for people and other tools (tabellenboek)."""

@@ -1,0 +1,330 @@
+"""The figures of one edition that the factsheets show, read in a handful of queries.
+
+Only the published monitor tables (schema `monitor`) are read, plus the reference seeds for
+the region (COROP) of each gemeente and the municipal changes behind a harmonised trend:
+aggregates only, never a respondent row. Everything is gathered up front, so that a caller
+can close the warehouse connection before any file is written."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+PUBLISHED = "monitor"
+HEADLINE = ("veerkracht_score", "pct_veerkrachtig")  # the two resilience figures
+SMALL_AREA_LEVELS = ("wijk", "buurt")
+
+
+def _value(x) -> float | None:
+    """A float, or None for NULL/NaN (pandas 3 gives NaN or pd.NA for NULL)."""
+    if x is None or x is pd.NA:
+        return None
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def _count(x) -> int | None:
+    value = _value(x)
+    return None if value is None else int(round(value))
+
+
+def _flag(x) -> bool:
+    return bool(x) if x is not None and x is not pd.NA and not (isinstance(x, float) and math.isnan(x)) else False
+
+
+def _text(x) -> str | None:
+    return None if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)) else str(x)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One published cell: estimate with its 95 % interval and n, or suppressed with a reason."""
+
+    estimate: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    n_respondents: int | None
+    suppressed: bool
+    reason: str | None = None
+
+    @property
+    def shown(self) -> bool:
+        return not self.suppressed and self.estimate is not None
+
+    @classmethod
+    def from_row(cls, row, estimate: str = "estimate") -> Figure:
+        suppressed = _flag(row.get("suppressed")) or _value(row.get(estimate)) is None
+        return cls(
+            estimate=_value(row.get(estimate)),
+            ci_lower=_value(row.get("ci_lower")),
+            ci_upper=_value(row.get("ci_upper")),
+            n_respondents=_count(row.get("n_respondents")),
+            suppressed=suppressed,
+            reason=_text(row.get("suppression_reason")),
+        )
+
+
+MISSING = Figure(None, None, None, None, True, "no published figure")  # e.g. a gemeente without respondents
+
+
+@dataclass(frozen=True)
+class Gemeente:
+    code: str
+    name: str
+    region_code: str | None
+    region_name: str | None
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    indicator: str
+    edition_from: int
+    edition_to: int
+    estimate_from: float | None
+    estimate_to: float | None
+    difference: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    significant: bool
+    n_from: int | None
+    n_to: int | None
+    comparability: str | None
+    suppressed: bool
+    reason: str | None
+
+    @property
+    def shown(self) -> bool:
+        return not self.suppressed and self.difference is not None
+
+
+@dataclass(frozen=True)
+class SmallArea:
+    """A wijk or buurt: model estimate with interval (monitor_small_area_estimates)."""
+
+    level: str
+    code: str
+    indicator: str
+    figure: Figure
+    inhabitants: int | None
+    gemeente_estimate: float | None
+    below_gemeente: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    """A municipal change (reference.gemeente_changes): from_name became (part of) to_code."""
+
+    from_code: str
+    from_name: str
+    to_code: str
+    year: int
+    kind: str
+
+
+@dataclass
+class EditionData:
+    """Everything the factsheets of one edition show."""
+
+    edition: int
+    gemeenten: list[Gemeente]
+    province_code: str | None
+    area_names: dict[tuple[str, str], str]
+    estimates: dict[tuple[str, str, str], Figure]  # (area_level, area_code, indicator)
+    typology: dict[tuple[str, str, str], Figure]  # (area_level, area_code, type)
+    types: list[str]
+    importance: dict[str, tuple[int, float]]  # resource or group -> (rank, importance share %)
+    small_areas: dict[str, list[SmallArea]]  # gemeente_code -> wijken and buurten (all indicators)
+    flagged: dict[str, list[SmallArea]]  # gemeente_code -> rows of monitor_below_gemeente
+    trend: dict[tuple[str, str], list[TrendRow]]  # (area_level, area_code) -> rows to this edition
+    previous_edition: int | None
+    changes: list[Change]
+    published_at: datetime | None
+    run_id: str | None
+    has_reference: bool = field(default=True)
+
+    def figure(self, level: str, code: str | None, indicator: str) -> Figure:
+        if code is None:
+            return MISSING
+        return self.estimates.get((level, code, indicator), MISSING)
+
+    def type_share(self, level: str, code: str | None, type_: str) -> Figure:
+        if code is None:
+            return MISSING
+        return self.typology.get((level, code, type_), MISSING)
+
+    def predecessors(self, code: str, edition_from: int, edition_to: int) -> list[Change]:
+        """The gemeenten that went into `code` between two editions."""
+        return [c for c in self.changes if c.to_code == code and edition_from < c.year <= edition_to]
+
+
+def _table_exists(conn, schema: str, table: str) -> bool:
+    sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+    return conn.execute(sql, [schema, table]).fetchone()[0] > 0
+
+
+def _gemeenten(conn, edition: int, estimates: pd.DataFrame) -> tuple[list[Gemeente], bool]:
+    """The gemeenten of the edition: those of the reference seed that exist in it, plus any
+    with published rows; a gemeente without respondents still gets a factsheet."""
+    published = (
+        estimates.loc[estimates["area_level"] == "gemeente", ["area_code", "area_name"]]
+        .drop_duplicates("area_code")
+        .set_index("area_code")["area_name"]
+    )
+    regions: dict[str, tuple[str, str, str]] = {}
+    has_reference = _table_exists(conn, "reference", "brabant_gemeenten")
+    if has_reference:
+        reference = conn.execute(
+            """select gemeente_code, gemeente_name, corop_code, corop_name, first_edition, last_edition
+               from reference.brabant_gemeenten order by gemeente_code"""
+        ).df()
+        for row in reference.to_dict("records"):
+            first, last = _value(row["first_edition"]), _value(row["last_edition"])
+            in_edition = (first is None or first <= edition) and (last is None or edition <= last)
+            if in_edition or row["gemeente_code"] in published.index:
+                regions[row["gemeente_code"]] = (row["gemeente_name"], row["corop_code"], row["corop_name"])
+    codes = sorted(set(regions) | set(published.index))
+    gemeenten = []
+    for code in codes:
+        name, region_code, region_name = regions.get(code, (None, None, None))
+        gemeenten.append(Gemeente(code, published.get(code, name) or code, region_code, region_name))
+    return gemeenten, has_reference
+
+
+def gather_edition(conn, edition: int) -> EditionData:
+    """Read everything the factsheets of `edition` need from the published tables."""
+    edition = int(edition)
+    estimates = conn.execute(
+        f"""select area_level, area_code, area_name, indicator, estimate, ci_lower, ci_upper,
+                   n_respondents, suppressed, suppression_reason
+            from {PUBLISHED}.monitor_area_estimates where edition = ?
+            order by area_level, area_code, indicator""",
+        [edition],
+    ).df()
+    if estimates.empty:
+        raise ValueError(f"edition {edition} has no rows in {PUBLISHED}.monitor_area_estimates: nothing to publish")
+    gemeenten, has_reference = _gemeenten(conn, edition, estimates)
+    typology = conn.execute(
+        f"""select area_level, area_code, type, share as estimate, ci_lower, ci_upper, n_respondents,
+                   suppressed, suppression_reason
+            from {PUBLISHED}.monitor_typology where edition = ? order by area_level, area_code, type""",
+        [edition],
+    ).df()
+    importance = conn.execute(
+        f"select resource, rank, importance_share from {PUBLISHED}.monitor_resource_importance where edition = ?",
+        [edition],
+    ).df()
+    small = conn.execute(
+        f"""select area_level, area_code, gemeente_code, indicator, estimate, ci_lower, ci_upper,
+                   n_respondents, inhabitants, gemeente_estimate, below_gemeente, suppressed, suppression_reason
+            from {PUBLISHED}.monitor_small_area_estimates where edition = ?
+            order by gemeente_code, area_level desc, area_code, indicator""",
+        [edition],
+    ).df()
+    flagged = conn.execute(
+        f"""select area_level, area_code, gemeente_code, indicator, estimate, ci_lower, ci_upper,
+                   n_respondents, inhabitants, gemeente_estimate
+            from {PUBLISHED}.monitor_below_gemeente where edition = ?
+            order by gemeente_code, indicator, area_level desc, estimate, area_code""",
+        [edition],
+    ).df()
+    trend = conn.execute(
+        f"""select * from {PUBLISHED}.monitor_trend
+            where edition_to = ? and area_level in ('provincie', 'regio', 'gemeente')
+            order by area_level, area_code, edition_from, indicator""",
+        [edition],
+    ).df()
+    previous = conn.execute(
+        f"select max(edition) from {PUBLISHED}.monitor_area_estimates where edition < ?", [edition]
+    ).fetchone()[0]
+    changes = []
+    if _table_exists(conn, "reference", "gemeente_changes"):
+        for row in conn.execute(
+            "select from_code, from_name, to_code, change_year, kind from reference.gemeente_changes "
+            "order by change_year, to_code, from_name"
+        ).fetchall():
+            changes.append(Change(row[0], row[1], row[2], int(row[3]), str(row[4])))
+    published_at, run_id = None, None
+    if _table_exists(conn, PUBLISHED, "monitor_publication_log"):
+        log = conn.execute(
+            f"""select published_at, dagster_run_id from {PUBLISHED}.monitor_publication_log
+                where edition = ? order by published_at desc limit 1""",
+            [edition],
+        ).fetchone()
+        if log:
+            published_at, run_id = log
+
+    provinces = estimates.loc[estimates["area_level"] == "provincie", "area_code"].unique()
+    return EditionData(
+        edition=edition,
+        gemeenten=gemeenten,
+        province_code=str(provinces[0]) if len(provinces) else None,
+        area_names={
+            (r["area_level"], r["area_code"]): r["area_name"]
+            for r in estimates[["area_level", "area_code", "area_name"]].drop_duplicates().to_dict("records")
+        },
+        estimates={
+            (r["area_level"], r["area_code"], r["indicator"]): Figure.from_row(r) for r in estimates.to_dict("records")
+        },
+        typology={
+            (r["area_level"], r["area_code"], r["type"]): Figure.from_row(r) for r in typology.to_dict("records")
+        },
+        types=list(dict.fromkeys(typology["type"])),
+        importance={
+            r["resource"]: (int(r["rank"]), float(r["importance_share"])) for r in importance.to_dict("records")
+        },
+        small_areas=_small_areas(small, below_column="below_gemeente"),
+        flagged=_small_areas(flagged, below_column=None),
+        trend=_trend(trend),
+        previous_edition=None if previous is None else int(previous),
+        changes=changes,
+        published_at=published_at,
+        run_id=run_id,
+        has_reference=has_reference,
+    )
+
+
+def _small_areas(frame: pd.DataFrame, below_column: str | None) -> dict[str, list[SmallArea]]:
+    out: dict[str, list[SmallArea]] = {}
+    for r in frame.to_dict("records"):
+        out.setdefault(r["gemeente_code"], []).append(
+            SmallArea(
+                level=r["area_level"],
+                code=r["area_code"],
+                indicator=r["indicator"],
+                figure=Figure.from_row(r),
+                inhabitants=_count(r.get("inhabitants")),
+                gemeente_estimate=_value(r.get("gemeente_estimate")),
+                below_gemeente=_flag(r[below_column]) if below_column else True,
+            )
+        )
+    return out
+
+
+def _trend(frame: pd.DataFrame) -> dict[tuple[str, str], list[TrendRow]]:
+    out: dict[tuple[str, str], list[TrendRow]] = {}
+    for r in frame.to_dict("records"):
+        out.setdefault((r["area_level"], r["area_code"]), []).append(
+            TrendRow(
+                indicator=r["indicator"],
+                edition_from=int(r["edition_from"]),
+                edition_to=int(r["edition_to"]),
+                estimate_from=_value(r.get("estimate_from")),
+                estimate_to=_value(r.get("estimate_to")),
+                difference=_value(r.get("difference")),
+                ci_lower=_value(r.get("ci_lower")),
+                ci_upper=_value(r.get("ci_upper")),
+                significant=_flag(r.get("significant")),
+                n_from=_count(r.get("n_from")),
+                n_to=_count(r.get("n_to")),
+                comparability=_text(r.get("comparability")),
+                suppressed=_flag(r.get("suppressed")) or _value(r.get("difference")) is None,
+                reason=_text(r.get("suppression_reason")),
+            )
+        )
+    return out

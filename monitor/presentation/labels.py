@@ -1,0 +1,177 @@
+"""Dutch labels for what researchers and administrators read: indicators and resource groups
+(from the codebook, the one source of their names), area levels, typology types, column
+headings and the explanation of suppressed figures."""
+
+from __future__ import annotations
+
+import re
+
+from functools import cache
+
+from monitor.codebook import load_codebook
+
+AREA_LEVELS = {
+    "provincie": "Provincie",
+    "regio": "Regio (COROP)",
+    "grootteklasse": "Grootteklasse",
+    "gemeente": "Gemeente",
+    "wijk": "Wijk",
+    "buurt": "Buurt",
+}
+
+# extra indicators that are not a codebook scale or group
+DERIVED_INDICATORS = {"pct_veerkrachtig": "Percentage veerkrachtig"}
+
+COLUMNS = {
+    "edition": "Editie",
+    "area_level": "Niveau",
+    "area_code": "Gebiedscode",
+    "area_name": "Gebied",
+    "gemeente_code": "Gemeentecode",
+    "gemeente_name": "Gemeente",
+    "indicator": "Indicator",
+    "indicator_label": "Indicator (omschrijving)",
+    "estimate": "Schatting",
+    "ci_lower": "Ondergrens 95%-BI",
+    "ci_upper": "Bovengrens 95%-BI",
+    "n_respondents": "Aantal respondenten",
+    "n_effective": "Effectief aantal respondenten",
+    "suppressed": "Onderdrukt",
+    "suppression_reason": "Reden onderdrukking",
+    "unweighted_estimate": "Ongewogen schatting",
+    "estimation_method": "Schattingsmethode",
+    "type": "Type",
+    "type_label": "Type (omschrijving)",
+    "share": "Aandeel (%)",
+    "level": "Niveau",
+    "resource": "Hulpbron",
+    "resource_group": "Groep hulpbronnen",
+    "rank": "Rang",
+    "std_coefficient": "Gestandaardiseerde coëfficiënt",
+    "shapley_r2": "Verklaarde variantie (Shapley R²)",
+    "importance_share": "Aandeel in verklaarde variantie (%)",
+    "top10": "Top 10",
+    "r2_total": "R² totaal",
+    "n_excluded": "Niet meegenomen respondenten",
+    "scale": "Schaal",
+    "scale_label": "Schaal (omschrijving)",
+    "n_items": "Aantal items",
+    "cronbach_alpha": "Cronbachs alfa",
+    "n_valid": "Aantal volledige antwoorden",
+    "mse": "Gemiddelde kwadratische fout",
+    "inhabitants": "Inwoners",
+    "adults": "Volwassenen",
+    "method": "Methode",
+    "direct_estimate": "Directe schatting",
+    "model_estimate": "Modelschatting (voor benchmarking)",
+    "gemeente_estimate": "Schatting gemeente",
+    "below_gemeente": "Significant onder gemeente",
+    "edition_from": "Editie van",
+    "edition_to": "Editie naar",
+    "estimate_from": "Schatting van",
+    "estimate_to": "Schatting naar",
+    "difference": "Verschil",
+    "significant": "Significant",
+    "n_from": "Respondenten van",
+    "n_to": "Respondenten naar",
+    "comparability": "Vergelijkbaarheid",
+    # columns the published tables have beyond the methodology's key columns, and label
+    # columns that exports add beside a code (tabellenboek)
+    "area_level_label": "Niveau (omschrijving)",
+    "level_label": "Niveau (omschrijving)",
+    "resource_label": "Hulpbron (omschrijving)",
+    "resource_group_label": "Groep hulpbronnen (omschrijving)",
+    "model_mse": "Gemiddelde kwadratische fout model (voor benchmarking)",
+    "benchmark_shift": "Verschuiving door benchmarking",
+    "contrast_se": "Standaardfout verschil met gemeente",
+    "direct_ci_lower": "Ondergrens 95%-BI directe schatting",
+    "direct_ci_upper": "Bovengrens 95%-BI directe schatting",
+    "model_aggregate": "Modelschatting opgeteld naar gemeente (voor benchmarking)",
+    "benchmarked": "Gebenchmarkt",
+    "within_direct_ci": "Binnen 95%-BI directe schatting",
+    "areas": "Aantal gebieden",
+    "areas_with_respondents": "Gebieden met respondenten",
+    "published_at": "Gepubliceerd op",
+    "dagster_run_id": "Dagster-run",
+}
+
+# values of monitor_resource_importance.level
+IMPORTANCE_LEVELS = {"resource": "Hulpbron", "group": "Groep hulpbronnen"}
+
+# values of monitor_trend.comparability
+COMPARABILITY = {
+    "same boundaries": "Zelfde grenzen",
+    "harmonised: earlier respondents placed in the later gemeenten": (
+        "Geharmoniseerd: respondenten van de eerdere editie ingedeeld bij de latere gemeenten"
+    ),
+    "stable CBS code, model-based (small-area estimates)": "Ongewijzigde CBS-code, modelschattingen (wijken en buurten)",
+}
+
+YES_NO = {True: "ja", False: "nee"}
+
+MIN_RESPONDENTS_TEXT = "minder dan 10 respondenten"
+# suppression_reason values of the monitor tables (as the pipeline writes them) in Dutch; the
+# thresholds are read from the reason itself, so a changed threshold still reads right
+SUPPRESSION_REASONS = [
+    (re.compile(r"fewer than (\d+) respondents in an edition"), r"minder dan \1 respondenten in een van beide edities"),
+    (re.compile(r"fewer than (\d+) respondents"), r"minder dan \1 respondenten"),
+    (re.compile(r"fewer than (\d+) inhabitants"), r"minder dan \1 inwoners"),
+    (re.compile(r"no published figure"), "geen gepubliceerd cijfer"),
+]
+SUPPRESSED_CELL = "onderdrukt"
+SUPPRESSED_EXPLANATION = (
+    "Een cijfer is onderdrukt als het op minder dan 10 respondenten zou rusten, of (wijken en "
+    "buurten) als het gebied minder dan 50 inwoners heeft: zo'n cijfer is te onzeker en kan "
+    "herleidbaar zijn tot personen."
+)
+
+
+@cache
+def indicator_labels() -> dict[str, str]:
+    """Every indicator of the monitor tables with its Dutch label: the codebook's scales and
+    groups, plus the derived indicators."""
+    codebook = load_codebook()
+    labels = {name: scale.label for name, scale in codebook.scales.items()}
+    labels.update({name: spec["label"] for name, spec in codebook.groups.items() if name in codebook.indicators})
+    labels.update(DERIVED_INDICATORS)
+    return {name: labels.get(name, name) for name in codebook.indicators}
+
+
+def indicator_label(name: str) -> str:
+    return indicator_labels().get(name, name)
+
+
+def group_label(group: str) -> str:
+    return load_codebook().groups.get(group, {}).get("label", group)
+
+
+def type_label(name: str) -> str:
+    """zelfredzaam_vooruitstrevend -> Zelfredzaam, vooruitstrevend"""
+    first, _, second = name.partition("_")
+    return f"{first.capitalize()}, {second}" if second else first.capitalize()
+
+
+def column_label(column: str) -> str:
+    return COLUMNS.get(column, column)
+
+
+def area_level_label(level: str) -> str:
+    return AREA_LEVELS.get(level, level)
+
+
+def importance_level_label(level: str) -> str:
+    return IMPORTANCE_LEVELS.get(level, level)
+
+
+def comparability_label(comparability: str) -> str:
+    return COMPARABILITY.get(comparability, comparability)
+
+
+def suppression_reason_label(reason: str | None) -> str:
+    """The reason a cell is suppressed, in Dutch (no reason given: the respondent rule)."""
+    if not reason:
+        return MIN_RESPONDENTS_TEXT
+    for pattern, dutch in SUPPRESSION_REASONS:
+        if pattern.search(reason):
+            return pattern.sub(dutch, reason)
+    return reason

@@ -1,0 +1,72 @@
+"""Share: the tabellenboek of an edition (monitor/exports/tabellenboek.py), the published
+monitor tables as an Excel workbook for people and as Parquet and CSV for other tools, in
+`<MONITOR_WAREHOUSE>/exports/<edition>/`.
+
+It runs after publish_monitor_tables (its deps are the published tables), so it only ever
+exports checked, published rows; a failed check upstream means no new export, and the
+previous one stays. It reads the edition's rows, closes the warehouse connection, then writes
+the files into a folder beside the export and swaps it in whole."""
+
+from pathlib import Path
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
+
+from monitor.exports.tabellenboek import export_dir, read_edition, workbook_name, write_export
+from monitor.settings import warehouse_dir
+from orchestration.assets.publish import EDITION_TABLES, LOG_TABLE, WHOLE_TABLES, published_key
+from orchestration.metadata import markdown_table
+from orchestration.partitions import edition_of, editions
+
+TABELLENBOEK_KEY = AssetKey(["exports", "tabellenboek"])
+EXPORTED_KEYS = [published_key(table) for table in [*EDITION_TABLES, *WHOLE_TABLES, LOG_TABLE]]
+
+
+def _warehouse_folder(warehouse: DuckDBResource) -> Path:
+    """The folder of the warehouse file the rows come from (MONITOR_WAREHOUSE as configured)."""
+    return warehouse_dir() if warehouse.database == ":memory:" else Path(warehouse.database).parent
+
+
+@asset(
+    key=TABELLENBOEK_KEY,
+    partitions_def=editions,
+    deps=EXPORTED_KEYS,
+    group_name="share",
+    kinds={"excel", "parquet", "csv"},
+    description=(
+        "exports/<edition>/: tabellenboek_<edition>.xlsx (a Toelichting sheet and one sheet per published "
+        "monitor table, Dutch headings and labels, suppressed cells shown as 'onderdrukt'), <table>.parquet "
+        "and <table>.csv of each table (the edition's rows as published) and manifest.json. Written whole "
+        "or not at all; never a respondent-level column."
+    ),
+)
+def tabellenboek(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    edition = edition_of(context)
+    with warehouse.get_connection() as conn:
+        data = read_edition(conn, edition)  # the edition's rows only; closed before writing
+    rows = sum(table.num_rows for table in data.tables.values())
+    context.log.info(f"tabellenboek {edition}: read {rows:,} rows of {len(data.tables)} published tables")
+    folder = export_dir(edition, _warehouse_folder(warehouse))
+    summary = write_export(data, folder, context.log.info)
+    files = pd.DataFrame({"file": list(summary.files), "kB": [round(size / 1024, 1) for size in summary.files.values()]})
+    sheets = pd.DataFrame(
+        {
+            "sheet": [summary.sheets[table] for table in summary.rows],
+            "table": [f"monitor.{table}" for table in summary.rows],
+            "rows": list(summary.rows.values()),
+        }
+    )
+    return MaterializeResult(
+        metadata={
+            "folder": MetadataValue.path(str(summary.folder)),
+            "workbook": MetadataValue.path(str(summary.folder / workbook_name(edition))),
+            "edition": edition,
+            "files": MetadataValue.md(markdown_table(files, digits=1)),
+            "rows_per_sheet": MetadataValue.md(markdown_table(sheets)),
+            "total_bytes": summary.total_bytes,
+            "published_at": summary.published_at.isoformat(),
+            "published_by_run": summary.dagster_run_id,
+            "seconds": round(summary.seconds, 2),
+        }
+    )

@@ -1,0 +1,571 @@
+"""Factsheets per gemeente (monitor.factsheets, orchestration/assets/factsheets.py): real pages
+written from a real warehouse (the session demo, one edition) and, for the trend section, from
+a copy of it with an earlier edition and trend rows inserted by hand. Every page is parsed with
+html.parser and its numbers are compared with the published tables."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from monitor.factsheets import factsheet_dir, gather_edition, write_factsheet_files, write_factsheets
+from monitor.presentation.labels import SUPPRESSED_EXPLANATION
+from tests.conftest import EDITION, TINY_GEMEENTE, monitor_env
+
+pytestmark = pytest.mark.pipeline
+SECTIONS = ["veerkracht", "hulpbronnen", "typologie", "trend", "onder-gemeente"]
+HEADLINE = ["veerkracht_score", "pct_veerkrachtig"]
+ID_PATTERN = re.compile(r"R\d{7}")  # the demo's respondent ids
+MINUS = "\u2212"
+
+
+# -- a small DOM from html.parser -------------------------------------------------------------
+VOID = {"meta", "br", "link", "img", "input", "hr", "col", "area", "base", "wbr", "source"}
+
+
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str]
+    children: list = field(default_factory=list)
+    parent: Node | None = None
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def clean(self) -> str:
+        return " ".join(self.text().split())
+
+    def iter(self):
+        for c in self.children:
+            if isinstance(c, Node):
+                yield c
+                yield from c.iter()
+
+    def find_all(self, tag: str | None = None, **attrs) -> list[Node]:
+        out = []
+        for node in self.iter():
+            if tag and node.tag != tag:
+                continue
+            if all(_attr_matches(node, k, v) for k, v in attrs.items()):
+                out.append(node)
+        return out
+
+    def find(self, tag: str | None = None, **attrs) -> Node | None:
+        found = self.find_all(tag, **attrs)
+        return found[0] if found else None
+
+    def by_id(self, id_: str) -> Node | None:
+        return self.find(id=id_)
+
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+
+def _attr_matches(node: Node, key: str, value) -> bool:
+    key = key.rstrip("_").replace("_", "-")
+    if key == "class":
+        return value in node.classes()
+    return node.attrs.get(key) == value
+
+
+class _Builder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {})
+        self.current = self.root
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, {k: v or "" for k, v in attrs}, parent=self.current)
+        self.current.children.append(node)
+        if tag not in VOID:
+            self.current = node
+
+    def handle_startendtag(self, tag, attrs):
+        self.current.children.append(Node(tag, {k: v or "" for k, v in attrs}, parent=self.current))
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        assert node is not None, f"</{tag}> closes nothing"
+        self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def parse(path: Path) -> Node:
+    builder = _Builder()
+    builder.feed(path.read_text(encoding="utf-8"))
+    builder.close()
+    assert builder.current is builder.root, f"{path.name}: unclosed <{builder.current.tag}>"
+    return builder.root
+
+
+# -- numbers as the pages should write them (written here independently of the package) -------
+def nl(value: float, digits: int) -> str:
+    text = f"{value:,.{digits}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    if text.startswith("-"):
+        text = text[1:] if not text.strip("-0,.") else MINUS + text[1:]
+    return text
+
+
+def nl_signed(value: float, digits: int) -> str:
+    text = nl(value, digits)
+    return text if text.startswith(MINUS) or not text.strip("0,.") else "+" + text
+
+
+def digits(indicator: str, difference: bool = False) -> int:
+    return (0 if indicator.startswith("pct_") else 1) + (1 if difference else 0)
+
+
+def interval(lo: float, hi: float, d: int, sign: bool = False) -> str:
+    f = nl_signed if sign else nl
+    return f"{f(lo, d)} \u2013 {f(hi, d)}"
+
+
+# -- fixtures ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def written(built_demo, tmp_path_factory):
+    out = tmp_path_factory.mktemp("factsheets") / "factsheets" / str(EDITION)
+    lines: list[str] = []
+    with duckdb.connect(str(built_demo.duckdb_path), read_only=True) as conn:
+        summary = write_factsheets(conn, EDITION, out, progress=lines.append)
+    return summary, out, lines
+
+
+@pytest.fixture(scope="module")
+def published(built_demo):
+    def q(sql, params=None):
+        return built_demo.query(sql, params or [])
+
+    return q
+
+
+@pytest.fixture(scope="module")
+def gemeenten(published) -> pd.DataFrame:
+    """The gemeenten of the edition with their region, from the warehouse itself."""
+    return published(
+        """select distinct e.area_code as gemeente_code, e.area_name, r.corop_code
+           from monitor.monitor_area_estimates as e
+           left join reference.brabant_gemeenten as r on r.gemeente_code = e.area_code
+           where e.edition = ? and e.area_level = 'gemeente' order by 1""",
+        [EDITION],
+    )
+
+
+def page(written, code: str) -> Node:
+    return parse(written[1] / f"{code}.html")
+
+
+# -- index -------------------------------------------------------------------------------------
+def test_index_lists_every_gemeente_with_working_links(written, gemeenten):
+    summary, out, _ = written
+    index = parse(out / "index.html")
+    table = index.by_id("gemeenten")
+    assert table is not None and table.tag == "table"
+    rows = {tr.attrs["data-gemeente"]: tr for tr in table.find_all("tr") if "data-gemeente" in tr.attrs}
+    assert set(rows) == set(gemeenten["gemeente_code"])
+    assert summary.pages == len(rows) and summary.index_path == out / "index.html"
+    names = dict(zip(gemeenten["gemeente_code"], gemeenten["area_name"]))
+    for code, tr in rows.items():
+        link = tr.find("a")
+        assert link.attrs["href"] == f"{code}.html"
+        assert link.clean() == names[code]
+        target = parse(out / link.attrs["href"])  # the link works from file:// (a file beside the index)
+        assert target.by_id("gemeente-naam").clean() == names[code]
+        assert target.by_id("terug").attrs["href"] == "index.html"
+    assert sorted(p.name for p in out.iterdir()) == sorted([*(f"{c}.html" for c in rows), "index.html"])
+
+
+def test_index_headline_figures_equal_the_published_ones(written, published):
+    index = parse(written[1] / "index.html")
+    est = published(
+        """select area_code, indicator, estimate, ci_lower, ci_upper, suppressed from monitor.monitor_area_estimates
+           where edition = ? and area_level = 'gemeente' and indicator in ('veerkracht_score', 'pct_veerkrachtig')""",
+        [EDITION],
+    )
+    for r in est.itertuples():
+        tr = index.find("tr", data_gemeente=r.area_code)
+        if r.suppressed:
+            assert tr.find("td", class_="suppressed", data_indicator=r.indicator) is not None
+            continue
+        d = digits(r.indicator)
+        assert tr.find("td", class_="estimate", data_indicator=r.indicator).clean() == nl(r.estimate, d)
+        assert tr.find("td", class_="ci", data_indicator=r.indicator).clean() == interval(r.ci_lower, r.ci_upper, d)
+
+
+# -- one factsheet -----------------------------------------------------------------------------
+def test_every_factsheet_has_its_sections_and_footer(written, gemeenten, published):
+    log = published(
+        "select * from monitor.monitor_publication_log where edition = ? order by published_at desc", [EDITION]
+    )
+    for code in gemeenten["gemeente_code"]:
+        doc = page(written, code)
+        assert doc.find("html").attrs["lang"] == "nl"
+        for section in SECTIONS:
+            node = doc.by_id(section)
+            assert node is not None and node.tag == "section", f"{code}: #{section}"
+        footer = doc.by_id("colofon")
+        assert footer.by_id("editie").clean() == str(EDITION)
+        assert footer.by_id("run-id").clean() == log["dagster_run_id"].iloc[0]
+        assert str(log["published_at"].iloc[0].year) in footer.by_id("gepubliceerd").clean()
+        assert doc.by_id("methode") is not None
+
+
+def test_resilience_figures_equal_duckdb_for_gemeente_region_and_province(written, gemeenten, published):
+    est = published(
+        """select area_level, area_code, indicator, estimate, ci_lower, ci_upper, n_respondents, suppressed
+           from monitor.monitor_area_estimates where edition = ? and indicator in ('veerkracht_score', 'pct_veerkrachtig')""",
+        [EDITION],
+    ).set_index(["area_level", "area_code", "indicator"])
+    province = est.xs("provincie", level="area_level").index.get_level_values(0)[0]
+    checked = 0
+    for g in gemeenten.itertuples():
+        table = page(written, g.gemeente_code).by_id("veerkracht-tabel")
+        for level, code in [("gemeente", g.gemeente_code), ("regio", g.corop_code), ("provincie", province)]:
+            tr = table.find("tr", data_area_level=level)
+            for ind in HEADLINE:
+                row = est.loc[(level, code, ind)]
+                if row.suppressed:
+                    assert tr.find("td", class_="suppressed", data_indicator=ind) is not None
+                    continue
+                d = digits(ind)
+                assert tr.find("td", class_="estimate", data_indicator=ind).clean() == nl(row.estimate, d)
+                assert tr.find("td", class_="ci", data_indicator=ind).clean() == interval(row.ci_lower, row.ci_upper, d)
+                assert tr.find("td", class_="n", data_indicator=ind).clean() == nl(row.n_respondents, 0)
+                checked += 1
+    assert checked > 6 * len(gemeenten) - 12
+
+
+def test_resources_and_typology_equal_duckdb(written, gemeenten, published):
+    code = gemeenten.loc[gemeenten["gemeente_code"] != TINY_GEMEENTE, "gemeente_code"].iloc[0]
+    doc = page(written, code)
+    est = published(
+        """select indicator, estimate, ci_lower, ci_upper, n_respondents from monitor.monitor_area_estimates
+           where edition = ? and area_level = 'gemeente' and area_code = ?""",
+        [EDITION, code],
+    )
+    resources = doc.by_id("hulpbronnen-tabel")
+    scales = ["happiness", "mastery", "trust", "safety", "persoonlijk", "sociaal", "omgeving"]
+    for r in est[est["indicator"].isin(scales)].itertuples():
+        tr = resources.find("tr", data_indicator=r.indicator)
+        cells = tr.find_all("td")
+        assert [c.clean() for c in cells[:3]] == [
+            nl(r.estimate, 1),
+            interval(r.ci_lower, r.ci_upper, 1),
+            nl(r.n_respondents, 0),
+        ], r.indicator
+    types = published(
+        "select type, share, ci_lower, ci_upper, n_respondents from monitor.monitor_typology "
+        "where edition = ? and area_level = 'gemeente' and area_code = ?",
+        [EDITION, code],
+    )
+    assert len(types) == 4
+    typology = doc.by_id("typologie-tabel")
+    for r in types.itertuples():
+        cells = typology.find("tr", data_type=r.type).find_all("td")
+        assert [c.clean() for c in cells[:3]] == [
+            nl(r.share, 0),
+            interval(r.ci_lower, r.ci_upper, 0),
+            nl(r.n_respondents, 0),
+        ]
+
+
+def test_flagged_wijken_and_buurten_equal_monitor_below_gemeente(written, gemeenten, published):
+    below = published("select * from monitor.monitor_below_gemeente where edition = ?", [EDITION])
+    assert len(below) > 0, "the demo flags some areas"
+    for code in gemeenten["gemeente_code"]:
+        doc = page(written, code)
+        section = doc.by_id("onder-gemeente")
+        expected = below[below["gemeente_code"] == code]
+        table = section.by_id("signaleringen")
+        if expected.empty:
+            assert table is None
+            continue
+        rows = [tr for tr in table.find_all("tr") if "data-area-code" in tr.attrs]
+        shown = {(tr.attrs["data-area-code"], tr.attrs["data-indicator"]): tr for tr in rows}
+        assert set(shown) == set(zip(expected["area_code"], expected["indicator"])), code
+        for r in expected.itertuples():
+            tr = shown[(r.area_code, r.indicator)]
+            d = digits(r.indicator)
+            assert tr.attrs["data-area-level"] == r.area_level
+            assert tr.find("td", class_="estimate").clean() == nl(r.estimate, d)
+            assert tr.find("td", class_="ci").clean() == interval(r.ci_lower, r.ci_upper, d)
+            assert tr.find("td", class_="inhabitants").clean() == nl(r.inhabitants, 0)
+
+
+def test_wijk_charts_show_every_wijk_of_the_gemeente(written, gemeenten, published):
+    flagged_gemeente = published(
+        "select gemeente_code, count(*) as n from monitor.monitor_below_gemeente where edition = ? group by 1 order by 2 desc",
+        [EDITION],
+    )["gemeente_code"].iloc[0]
+    wijken = published(
+        """select area_code, indicator, suppressed, below_gemeente from monitor.monitor_small_area_estimates
+           where edition = ? and gemeente_code = ? and area_level = 'wijk'""",
+        [EDITION, flagged_gemeente],
+    )
+    doc = page(written, flagged_gemeente)
+    for ind in HEADLINE:
+        figure = doc.by_id(f"wijken-{ind}")
+        assert figure is not None and figure.tag == "figure"
+        labels = {t.clean().rstrip(" *") for t in figure.find_all("text", class_="row-label")}
+        assert labels == set(wijken.loc[wijken["indicator"] == ind, "area_code"])
+        flagged = set(wijken.loc[(wijken["indicator"] == ind) & wijken["below_gemeente"], "area_code"])
+        drawn_red = {g.find("title").clean().split(":")[0] for g in figure.find_all("g", class_="signalering")}
+        assert drawn_red == flagged
+
+
+def test_charts_are_inline_svg_with_text_and_captions(written, gemeenten):
+    code = gemeenten.loc[gemeenten["gemeente_code"] != TINY_GEMEENTE, "gemeente_code"].iloc[0]
+    doc = page(written, code)
+    figures = doc.find_all("figure")
+    assert {f.attrs["id"] for f in figures} >= {"veerkracht-grafiek", "hulpbronnen-grafiek", "typologie-grafiek"}
+    for figure in figures:
+        assert figure.attrs.get("aria-label")
+        assert figure.find("figcaption").clean()
+        svg = figure.find("svg")
+        assert svg is not None and svg.attrs["role"] == "img" and svg.attrs["aria-label"]
+        assert len(svg.find_all("text")) >= 3  # labels stay text (no outlines, no bitmap)
+    resilience = doc.by_id("veerkracht-grafiek")
+    assert len(resilience.find_all("line")) >= 6  # an interval per area and indicator
+
+
+def test_pages_are_self_contained(written):
+    for path in written[1].iterdir():
+        html = path.read_text(encoding="utf-8")
+        doc = parse(path)
+        assert not doc.find_all("script") and not doc.find_all("link") and not doc.find_all("img")
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), path.name
+        assert "@import" not in html and "url(" not in html
+        assert doc.find("style") is not None
+
+
+def test_suppressed_gemeente_gets_a_page_that_explains_and_shows_no_figure(written, published):
+    rows = published(
+        "select * from monitor.monitor_area_estimates where edition = ? and area_level = 'gemeente' and area_code = ?",
+        [EDITION, TINY_GEMEENTE],
+    )
+    assert len(rows) > 0 and rows["suppressed"].all() and rows["estimate"].isna().all()
+    doc = page(written, TINY_GEMEENTE)
+    assert doc.by_id("gemeente-naam").clean() == rows["area_name"].iloc[0]
+    notice = doc.by_id("onderdrukt")
+    assert notice is not None and SUPPRESSED_EXPLANATION in notice.clean()
+    assert doc.by_id("kerncijfers") is None
+    # every gemeente cell says why it is not shown; region and province stay for comparison
+    gemeente_row = doc.by_id("veerkracht-tabel").find("tr", data_area_level="gemeente")
+    assert [c.clean() for c in gemeente_row.find_all("td")] == ["onderdrukt (minder dan 10 respondenten)"] * 2
+    assert doc.by_id("veerkracht-tabel").find("tr", data_area_level="provincie").find("td", class_="estimate")
+    for table in ("hulpbronnen-tabel", "typologie-tabel"):
+        for tr in doc.by_id(table).find("tbody").find_all("tr"):
+            assert tr.find_all("td")[0].classes() == {"suppressed"}, table
+    chart = doc.by_id("veerkracht-grafiek")
+    assert not chart.find_all("g", class_="gemeente")  # no gemeente point is drawn
+    assert any("onderdrukt" in t.clean() for t in chart.find_all("text", class_="note"))
+    below = doc.by_id("onder-gemeente")
+    assert below.find("svg") is None and below.by_id("signaleringen") is None
+    assert SUPPRESSED_EXPLANATION in below.clean()
+    assert doc.by_id("respondenten").clean() == "minder dan 10 respondenten"
+    index_row = parse(written[1] / "index.html").find("tr", data_gemeente=TINY_GEMEENTE)
+    assert len(index_row.find_all("td", class_="suppressed")) == 2
+
+
+def test_trend_says_there_is_no_previous_edition(written, gemeenten):
+    for code in gemeenten["gemeente_code"]:
+        trend = page(written, code).by_id("trend")
+        assert trend.by_id("geen-vorige-editie") is not None
+        assert "geen vorige editie" in trend.clean().lower()
+
+
+def test_no_respondent_id_in_any_file(written, built_demo):
+    ids = set(pd.read_csv(built_demo.landing / str(EDITION) / "survey.csv", dtype=str)["resp_id"])
+    assert ids and all(ID_PATTERN.fullmatch(i) for i in ids)
+    for path in written[1].iterdir():
+        assert not set(ID_PATTERN.findall(path.read_text(encoding="utf-8"))) & ids, path.name
+
+
+def test_progress_and_timing(written, gemeenten):
+    summary, out, lines = written
+    n = len(gemeenten)
+    # a line every 10 gemeenten, then the summary
+    assert lines[:-1] == [line for line in lines if re.search(rf": \d+/{n} gemeenten", line)]
+    assert len(lines) == (n - 1) // 10 + 1
+    assert f"{n + 1} files" in lines[-1] and str(out) in lines[-1]
+    assert summary.seconds < 30, f"{n} factsheets took {summary.seconds:.1f} s"
+
+
+def test_a_failed_run_leaves_the_previous_factsheets(built_demo, written, tmp_path):
+    out = tmp_path / "factsheets" / str(EDITION)
+    shutil.copytree(written[1], out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with duckdb.connect(str(built_demo.duckdb_path), read_only=True) as conn:
+        data = gather_edition(conn, EDITION)
+
+    def fail(_line: str) -> None:  # a real failure half-way (after 10 gemeenten)
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_factsheet_files(data, out, progress=fail)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in out.parent.iterdir()] == [str(EDITION)]  # no temporary folder left
+
+
+# -- trend, on a copy with an earlier edition --------------------------------------------------
+PREVIOUS = EDITION - 2
+
+
+@pytest.fixture(scope="module")
+def with_trend(built_demo, tmp_path_factory):
+    """A copy of the demo warehouse with an earlier edition and trend rows added by hand: one
+    ordinary gemeente with a significant change, the merged Meierijstad (harmonised), one trend
+    cell suppressed, and one gemeente left without trend rows."""
+    root = tmp_path_factory.mktemp("trend")
+    path = root / "warehouse.duckdb"
+    shutil.copy(built_demo.duckdb_path, path)
+    codes = built_demo.query(
+        "select distinct area_code from monitor.monitor_area_estimates where area_level = 'gemeente' and edition = ? "
+        "and not suppressed order by 1",
+        [EDITION],
+    )["area_code"]
+    ordinary = next(c for c in codes if c != "GM1948")
+    without = next(c for c in codes if c not in (ordinary, "GM1948"))
+    with duckdb.connect(str(path)) as conn:
+        conn.execute(
+            f"insert into monitor.monitor_area_estimates select * replace ({PREVIOUS} as edition) "
+            "from monitor.monitor_area_estimates where edition = ?",
+            [EDITION],
+        )
+        conn.execute("delete from monitor.monitor_trend")
+        columns = [c for c, *_ in conn.execute("describe monitor.monitor_trend").fetchall()]
+        rows = []
+        for code, comparability in [
+            (ordinary, "same boundaries"),
+            ("GM1948", "harmonised: earlier respondents placed in the later gemeenten"),
+        ]:
+            for k, (ind, lo, hi) in enumerate(
+                [
+                    ("veerkracht_score", 0.12, 0.62),
+                    ("pct_veerkrachtig", -9.5, 3.25),
+                    ("sociaal", -0.41, 0.22),
+                    ("happiness", -0.3, 0.1),
+                ]
+            ):
+                diff = (lo + hi) / 2
+                suppressed = code == ordinary and ind == "happiness"
+                rows.append(
+                    {
+                        "area_level": "gemeente",
+                        "area_code": code,
+                        "area_name": code,
+                        "indicator": ind,
+                        "edition_from": PREVIOUS,
+                        "edition_to": EDITION,
+                        "estimate_from": 6.5 + k,
+                        "estimate_to": 6.5 + k + diff,
+                        "difference": None if suppressed else diff,
+                        "ci_lower": None if suppressed else lo,
+                        "ci_upper": None if suppressed else hi,
+                        "significant": lo > 0 or hi < 0,
+                        "n_from": 120,
+                        "n_to": 95,
+                        "comparability": comparability,
+                        "suppressed": suppressed,
+                        "suppression_reason": "fewer than 10 respondents in an edition" if suppressed else None,
+                    }
+                )
+        frame = pd.DataFrame(rows).reindex(columns=columns)
+        conn.register("new_trend", frame)
+        conn.execute("insert into monitor.monitor_trend select * from new_trend")
+        summary = write_factsheets(conn, EDITION, root / "factsheets" / str(EDITION), progress=lambda _: None)
+    return summary, frame, ordinary, without
+
+
+def test_trend_shows_difference_interval_and_significance(with_trend):
+    summary, frame, ordinary, _ = with_trend
+    doc = parse(summary.out_dir / f"{ordinary}.html")
+    trend = doc.by_id("trend")
+    assert trend.by_id("geen-vorige-editie") is None
+    assert "Zelfde gemeentegrenzen" in trend.by_id("vergelijkbaarheid").clean()
+    expected = frame[frame["area_code"] == ordinary].set_index("indicator")
+    main, other = trend.by_id("trend-tabel"), trend.by_id("trend-tabel-hulpbronnen")
+    for ind in ["veerkracht_score", "pct_veerkrachtig", "sociaal"]:
+        r = expected.loc[ind]
+        tr = main.find("tr", data_indicator=ind)
+        dd = digits(ind, difference=True)
+        assert tr.find("td", class_="difference").clean() == nl_signed(r["difference"], dd)
+        assert tr.find("td", class_="ci").clean() == interval(r["ci_lower"], r["ci_upper"], dd, sign=True)
+        assert tr.find("td", class_="significance").clean() == ("ja" if r["significant"] else "nee")
+        assert ("significant" in tr.classes()) == bool(r["significant"])
+        assert tr.find("td", class_="n").clean() == "120 → 95"
+    assert main.find("tr", data_indicator="veerkracht_score").find("td", class_="difference").clean() == "+0,37"
+    suppressed = other.find("tr", data_indicator="happiness")
+    assert (
+        suppressed.find("td", class_="suppressed").clean()
+        == "onderdrukt (minder dan 10 respondenten in een van beide edities)"
+    )
+    chart = trend.by_id("trend-grafiek")
+    assert chart.find("svg") is not None
+    red = [g.find("title").clean() for g in chart.find_all("g", class_="significant")]
+    assert len(red) == 1 and red[0].startswith("Veerkrachtscore")
+    assert "1 significante verandering sinds 2016" in doc.by_id("kerncijfers").clean()
+
+
+def test_trend_of_a_merged_gemeente_explains_comparability(with_trend):
+    summary, *_ = with_trend
+    note = parse(summary.out_dir / "GM1948.html").by_id("vergelijkbaarheid").clean()
+    for predecessor in ["Schijndel", "Sint-Oedenrode", "Veghel"]:
+        assert predecessor in note
+    assert "herberekend" in note and f"grenzen van {EDITION}" in note
+
+
+def test_trend_without_rows_for_the_gemeente_says_so(with_trend):
+    summary, _, _, without = with_trend
+    trend = parse(summary.out_dir / f"{without}.html").by_id("trend")
+    assert trend.by_id("geen-cijfers") is not None and f"Geen vergelijking met {PREVIOUS}" in trend.clean()
+
+
+# -- the Dagster asset -------------------------------------------------------------------------
+def test_asset_writes_the_factsheets_of_its_partition(built_demo, tmp_path):
+    from dagster import DagsterInstance, materialize
+    from dagster_duckdb import DuckDBResource
+
+    from orchestration.assets.factsheets import FACTSHEETS_KEY, factsheets_gemeenten
+    from orchestration.partitions import EDITION_PARTITIONS_NAME
+
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    shutil.copy(built_demo.duckdb_path, warehouse / "warehouse.duckdb")
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(EDITION_PARTITIONS_NAME, [str(EDITION)])
+    started = time.perf_counter()
+    with monitor_env(built_demo.landing, warehouse):
+        result = materialize(
+            [factsheets_gemeenten],
+            partition_key=str(EDITION),
+            resources={"warehouse": DuckDBResource(database=str(warehouse / "warehouse.duckdb"))},
+            instance=instance,
+        )
+        out = factsheet_dir(EDITION)
+    assert result.success and time.perf_counter() - started < 60
+    assert out == warehouse / "factsheets" / str(EDITION)
+    (event,) = result.get_asset_materialization_events()
+    materialization = event.materialization
+    assert materialization.asset_key == FACTSHEETS_KEY and materialization.partition == str(EDITION)
+    meta = materialization.metadata
+    assert meta["index"].value == str(out / "index.html") and (out / "index.html").exists()
+    assert meta["pages"].value == len(list(out.glob("GM*.html"))) > 50
+    assert meta["seconds"].value > 0
+    flagged = built_demo.query("select count(*) as n from monitor.monitor_below_gemeente where edition = ?", [EDITION])
+    assert meta["flagged_areas_total"].value == flagged["n"].iloc[0]
+    assert "| gemeente_code |" in meta["flagged_areas_top10"].value
+    text = " ".join(str(v.value) for v in meta.values())
+    assert not ID_PATTERN.search(text)
