@@ -13,8 +13,8 @@ import duckdb
 from dagster import DagsterInstance
 
 from monitor import settings
-from monitor.landing.discover import find_editions
 from monitor.exports.tabellenboek import workbook_name
+from monitor.landing.discover import find_editions
 from orchestration.lock import warehouse_lock
 from orchestration.partitions import EDITION_PARTITIONS_NAME
 

@@ -20,6 +20,7 @@ from monitor.presentation.labels import (
     area_level_label,
     group_label,
     indicator_label,
+    suppression_reason_label,
     type_label,
 )
 from monitor.statistics.small_area import RELEVANT_GAP

@@ -5,7 +5,6 @@ headings and the explanation of suppressed figures."""
 from __future__ import annotations
 
 import re
-
 from functools import cache
 
 from monitor.codebook import load_codebook
