@@ -73,7 +73,7 @@ def scored(tmp_path_factory):
     with duckdb.connect(str(database), read_only=True) as conn:
         scores = conn.execute("select resp_id, scale, score from intermediate.int_respondent_scale_scores").df()
         resilient = conn.execute("select resp_id, veerkrachtig from intermediate.int_respondent_veerkrachtig").df()
-        alpha = conn.execute("select * from monitor.monitor_scale_reliability").df()
+        alpha = conn.execute("select * from audit.monitor_scale_reliability").df()  # dbt alone: the unpublished candidate
     return scores.pivot(index="resp_id", columns="scale", values="score"), resilient.set_index("resp_id"), alpha.set_index("scale")
 
 
