@@ -67,14 +67,14 @@ class SuiteOutcome:
         lines = [
             f"**{self.summary_line()}**",
             "",
-            "| | expectation | column | unexpected | observed / examples |",
+            "| result | expectation | column | unexpected | observed / examples |",
             "|---|---|---|---|---|",
         ]
         for o in sorted(self.outcomes, key=lambda o: o.success):
             seen = o.error or o.observed_value or ", ".join(o.examples)
             unexpected = "" if o.unexpected_count is None else str(o.unexpected_count)
             lines.append(
-                f"| {'✅' if o.success else '❌'} | {o.meaning} | {o.column or ''} | {unexpected} | {_cell(seen)} |"
+                f"| {'pass' if o.success else '**FAIL**'} | {o.meaning} | {o.column or ''} | {unexpected} | {_cell(seen)} |"
             )
         if self.docs_path:
             lines += ["", f"GX Data Docs of this validation: `{self.docs_path}`"]

@@ -70,7 +70,7 @@ def test_failing_expectation_is_visible_in_the_page(tmp_path):
     assert "Status: Failed" in page and "Unsuccessful Expectations 1" in page
     assert "values must belong to this set: 1 2" in page
     assert "2 unexpected values found" in page and "Unexpected Value Count 7 2" in page  # the bad code, twice
-    assert "✅" not in page  # GX's own rendering, not our markdown
+    assert "**FAIL**" not in page  # GX's own rendering, not our markdown
     assert "'_validation_success_text': 'Failed'" in Path(outcome.docs_index).read_text()  # the index row (a JS table)
 
 
