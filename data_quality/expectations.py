@@ -17,9 +17,11 @@ class Expect:
 
     @property
     def column(self) -> str | None:
-        return self.kwargs.get("column") or (
-            f"{self.kwargs['column_A']} / {self.kwargs['column_B']}" if "column_A" in self.kwargs else None
-        )
+        if "column_A" in self.kwargs:
+            return f"{self.kwargs['column_A']} / {self.kwargs['column_B']}"
+        if "column_list" in self.kwargs:
+            return " / ".join(self.kwargs["column_list"])
+        return self.kwargs.get("column")
 
 
 TYPE_NAMES = {

@@ -86,10 +86,24 @@ def answer_specs():
     return staging.item_answers_suite(CODEBOOK)
 
 
+def _run_answers(frame: pd.DataFrame, specs):
+    """Validate staged answers as the check does: their distinct patterns (the same SQL, run by
+    DuckDB on the frame) and the grain per item; one outcome holding both."""
+    import duckdb
+
+    with duckdb.connect() as conn:
+        conn.register("answers", frame)
+        patterns = conn.execute(staging.ANSWER_PATTERNS_SQL.format(relation="answers")).df()
+        grain = conn.execute(staging.ITEM_GRAIN_SQL.format(relation="answers")).df()
+    outcome = _run(patterns, specs)
+    outcome.outcomes += _run(grain, staging.item_grain_suite(CODEBOOK)).outcomes
+    return outcome
+
+
 def test_item_answers_pass(answer_specs):
     frame = _answers()
     assert set(frame.loc[frame["item"] == "happiness", "code"]) == {9, 8, 99}
-    _passes(_run(frame, answer_specs))
+    _passes(_run_answers(frame, answer_specs))
 
 
 def test_item_answers_ranges_come_from_the_codebook(answer_specs):
@@ -106,7 +120,7 @@ def test_item_answers_missing_code_left_as_value(answer_specs):
     frame = _answers()
     missing = (frame["item"] == "health") & (frame["code"] == 9)
     frame.loc[missing, ["recoded_value", "answer_status"]] = [9, "valid"]
-    outcome = _run(frame, answer_specs)
+    outcome = _run_answers(frame, answer_specs)
     _fails(outcome, "recoded_value", "missing codes [9] of health", unexpected=1)
     _fails(outcome, "recoded_value", "recoded value of health", unexpected=1)
 
@@ -115,7 +129,7 @@ def test_item_answers_agreement_missing_codes_8_and_9(answer_specs):
     frame = _answers()
     row = frame.index[(frame["item"] == "trust") & (frame["resp_id"] == RESP_IDS[2])][0]
     frame.loc[row, "recoded_value"] = 8  # missing code 8 copied into the recoded value
-    outcome = _run(frame, answer_specs)
+    outcome = _run_answers(frame, answer_specs)
     _fails(outcome, "recoded_value", "missing codes [8, 9] of 19 items", unexpected=1)
     _fails(outcome, "recoded_value", "a missing answer (missing code or empty) has no recoded value", unexpected=1)
 
@@ -123,7 +137,7 @@ def test_item_answers_agreement_missing_codes_8_and_9(answer_specs):
 def test_item_answers_recoded_value_out_of_range(answer_specs):
     frame = _answers()
     frame.loc[(frame["item"] == "makes_ends_meet") & (frame["resp_id"] == RESP_IDS[1]), "recoded_value"] = 5
-    outcome = _run(frame, answer_specs)
+    outcome = _run_answers(frame, answer_specs)
     failure = _fails(outcome, "recoded_value", "recoded value of makes_ends_meet (answer scale ends_meet_4, recode keep) lies within 1..4", 1)
     assert failure.examples == ["5"]
     assert len(outcome.failures) == 1
@@ -132,28 +146,28 @@ def test_item_answers_recoded_value_out_of_range(answer_specs):
 def test_item_answers_valid_status_on_an_unknown_code(answer_specs):
     frame = _answers()
     frame.loc[(frame["item"] == "health") & (frame["resp_id"] == RESP_IDS[0]), "code"] = 7
-    outcome = _run(frame, answer_specs)
+    outcome = _run_answers(frame, answer_specs)
     _fails(outcome, "code", "valid answer to health", unexpected=1)
 
 
 def test_item_answers_invalid_status(answer_specs):
     frame = _answers()
     frame.loc[0, ["answer_status", "recoded_value", "score_0_10"]] = ["invalid", None, None]
-    _fails(_run(frame, answer_specs), "answer_status", "valid or missing", unexpected=1)
+    _fails(_run_answers(frame, answer_specs), "answer_status", "valid or missing", unexpected=1)
 
 
 def test_item_answers_score_outside_0_10(answer_specs):
     frame = _answers()
     frame.loc[3, "score_0_10"] = 10.5
-    _fails(_run(frame, answer_specs), "score_0_10", "within 0..10", unexpected=1)
+    _fails(_run_answers(frame, answer_specs), "score_0_10", "within 0..10", unexpected=1)
 
 
 def test_item_answers_duplicate_answer_keeps_ids_private(answer_specs):
     frame = _answers()
     frame = pd.concat([frame, frame[frame["item"] == "coping_3"].head(1)], ignore_index=True)
-    outcome = _run(frame, answer_specs)
-    failure = _fails(outcome, "resp_id", "answers coping_3 at most once")
-    assert failure.examples == [] and failure.observed_value is None
+    outcome = _run_answers(frame, answer_specs)
+    failure = _fails(outcome, "duplicate_answers", "answers each item at most once", unexpected=1)  # one item
+    assert failure.examples == ["1"]  # how many duplicates, never whose
     assert len(outcome.failures) == 1
     _no_respondent_ids(outcome)
 
@@ -161,13 +175,13 @@ def test_item_answers_duplicate_answer_keeps_ids_private(answer_specs):
 def test_item_answers_key_not_null(answer_specs):
     frame = _answers()
     frame.loc[4, "resp_id"] = None
-    _fails(_run(frame, answer_specs), "resp_id", "never empty", unexpected=1)
+    _fails(_run_answers(frame, answer_specs), "resp_id_missing", "resp_id is never empty", unexpected=1)
 
 
 def test_item_answers_unknown_item(answer_specs):
     frame = _answers()
     frame.loc[frame.index[-1], "item"] = "coping_9"
-    _fails(_run(frame, answer_specs), "item", "codebook item", unexpected=1)
+    _fails(_run_answers(frame, answer_specs), "item", "codebook item", unexpected=1)
 
 
 def test_no_meaning_names_a_respondent(answer_specs):
@@ -362,7 +376,7 @@ def test_area_estimates_effective_n_rounding_is_tolerated(area_specs):
 def test_area_estimates_duplicate_key(area_specs):
     frame = _area_estimates()
     frame = pd.concat([frame, frame.iloc[[0]]], ignore_index=True)
-    _fails(_areas(frame, area_specs), None, "one row per edition, area level, area and indicator", unexpected=2)
+    _fails(_areas(frame, area_specs), "edition / area_level / area_code / indicator", "one row per edition, area level, area and indicator", unexpected=2)
 
 
 def test_area_estimates_indicator_missing(area_specs):
@@ -606,7 +620,7 @@ def test_resource_importance_duplicate_rank(importance_specs):
     frame = _importance()
     frame.loc[1, "rank"] = 1
     outcome = _importance_run(frame, importance_specs)
-    _fails(outcome, None, "ranks are unique per edition and level", unexpected=2)
+    _fails(outcome, "edition / level / rank", "ranks are unique per edition and level", unexpected=2)
     _fails(outcome, mc.RANK_FOLLOWS_SHAPLEY, "rank follows shapley_r2", unexpected=1)
 
 
@@ -671,7 +685,7 @@ def test_scale_reliability_corrupted(reliability_specs, column, value, failing_c
 
 def test_scale_reliability_duplicate_scale(reliability_specs):
     frame = pd.concat([_reliability(), _reliability().iloc[[1]]], ignore_index=True)
-    _fails(_run(frame, reliability_specs), None, "one row per edition and scale", unexpected=2)
+    _fails(_run(frame, reliability_specs), "edition / scale", "one row per edition and scale", unexpected=2)
 
 
 # --- wiring helper --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ dbt tests become asset checks."""
 import json
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
@@ -23,6 +24,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration.dbt_manifest import DBT_PROJECT, ensure_manifest
 from orchestration.partitions import edition_of, editions
 
+DBT_TARGET_FOLDER = "dbt_target"  # under the warehouse folder: dbt's artifacts of the last invocation
 GROUP_BY_LAYER = {"staging": "stage", "intermediate": "model", "marts": "audit", "trend": "audit", "seeds": "reference"}
 
 
@@ -62,7 +64,11 @@ def _dbt_build(name: str, description: str, **selection):
         # No Dagster connection is open while dbt runs (one writer per DuckDB file).
         os.environ["MONITOR_DUCKDB_PATH"] = warehouse.database
         edition_vars = json.dumps({"edition": edition_of(context)})  # see dbt_project/macros/editions.sql
-        yield from dbt.cli(["build", "--vars", edition_vars], context=context).stream()
+        # One target folder per warehouse, kept between invocations: dbt then re-parses only what
+        # changed (partial parsing) instead of the whole project, ~2 s per invocation. dbt parses
+        # fully again only when the vars (the edition) or the profile (the warehouse) change.
+        target = Path(warehouse.database).parent / DBT_TARGET_FOLDER
+        yield from dbt.cli(["build", "--vars", edition_vars], context=context, target_path=target).stream()
 
     _build.__doc__ = description
     return _build

@@ -13,7 +13,6 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
-from monitor.exports.tabellenboek import export_dir, read_edition, workbook_name, write_export
 from monitor.settings import warehouse_dir
 from orchestration.assets.publish import EDITION_TABLES, LOG_TABLE, WHOLE_TABLES, published_key
 from orchestration.metadata import markdown_table
@@ -42,6 +41,13 @@ def _warehouse_folder(warehouse: DuckDBResource) -> Path:
     ),
 )
 def tabellenboek(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    from monitor.exports.tabellenboek import (  # xlsxwriter: imported when the step runs, not when the UI loads
+        export_dir,
+        read_edition,
+        workbook_name,
+        write_export,
+    )
+
     edition = edition_of(context)
     with warehouse.get_connection() as conn:
         data = read_edition(conn, edition)  # the edition's rows only; closed before writing

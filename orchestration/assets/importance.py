@@ -5,7 +5,6 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from dagster_duckdb import DuckDBResource
 
 from monitor.codebook import load_codebook
-from monitor.statistics.importance import resource_importance
 from orchestration.assets.publish import audit_key
 from orchestration.assets.weighting import WEIGHTS_KEY
 from orchestration.metadata import markdown_table
@@ -25,6 +24,10 @@ SCORES_SQL = """
 
 
 def _edition_table(conn, edition: int, groups: dict[str, str]) -> tuple[pd.DataFrame, dict]:
+    from monitor.statistics.importance import (
+        resource_importance,  # statsmodels: imported when the step runs, not when the UI loads
+    )
+
     long = conn.execute(SCORES_SQL, [edition]).df()
     wide = long.pivot(index="resp_id", columns="scale", values="score")  # one row per respondent
     weights = long.groupby("resp_id")["calibration_weight"].first().reindex(wide.index)

@@ -21,8 +21,9 @@ LAYOUT_KEY = AssetKey(["staging", "stg_cbs__kwb_regions"])
     blocking=True,
     partitions_def=editions,
     description=(
-        "GX suite staging_item_answers, built from the codebook: every valid answer has a recoded value "
-        "inside its item's range and a 0..10 score, every missing code became NULL, one answer per "
+        "GX suites staging_item_answers and staging_item_answers_grain, built from the codebook: every "
+        "valid answer has a recoded value inside its item's range and a 0..10 score, every missing code "
+        "became NULL (validated on the distinct answer patterns with their counts), one answer per "
         "respondent and item."
     ),
 )
@@ -31,18 +32,17 @@ def stg_survey__item_answers_recoded(context: AssetCheckExecutionContext, wareho
 
     codebook = load_codebook()
     edition = edition_of(context)
-    columns = ", ".join(suite.ITEM_ANSWER_COLUMNS)
+    batch = f"staging.stg_survey__item_answers (edition {edition})"
+    relation = f"(select * from staging.stg_survey__item_answers where edition = {edition:d})"
     with warehouse.get_connection() as conn:
-        rows = conn.execute(f"select {columns} from staging.stg_survey__item_answers where edition = ?", [edition]).df()
-    outcome = validate_frame(
-        rows,
-        suite.SUITE_ITEM_ANSWERS,
-        f"staging.stg_survey__item_answers (edition {edition})",
-        suite.item_answers_suite(codebook),
-        private_columns=codebook.private_columns,
-        docs_dir=data_docs_dir(context),
-    )
-    return check_result(context, [outcome])
+        patterns = conn.execute(suite.ANSWER_PATTERNS_SQL.format(relation=relation)).df()
+        grain = conn.execute(suite.ITEM_GRAIN_SQL.format(relation=relation)).df()
+    context.log.info(f"{batch}: {int(patterns['answers'].sum()):,} answers in {len(patterns):,} distinct patterns")
+    outcomes = [
+        validate_frame(patterns, suite.SUITE_ITEM_ANSWERS, f"{batch}, answer patterns", suite.item_answers_suite(codebook), docs_dir=data_docs_dir(context)),
+        validate_frame(grain, suite.SUITE_ITEM_GRAIN, f"{batch}, per item", suite.item_grain_suite(codebook), docs_dir=data_docs_dir(context)),
+    ]
+    return check_result(context, outcomes)
 
 
 @asset_check(
