@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DAGSTER_PORT ?= 3000
 
-.PHONY: demo test ui docs lint clean-warehouse
+.PHONY: demo test ui docs bench lint clean-warehouse
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -21,6 +21,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# where the time goes, against the floor (bench/RESULTS.md); figures, not tests
+BENCH_SCALES ?= brabant,brabant_x5,national
+BENCH_REPEAT ?= 1
+bench: $(STAMP)
+	$(BIN)/python bench/bench_pipeline.py --scales $(BENCH_SCALES) --repeat $(BENCH_REPEAT)
 
 docs: $(STAMP)
 	$(BIN)/monitor docs
