@@ -24,10 +24,10 @@ from monitor.exports.tabellenboek import (
     RespondentDataRefused,
     export_dir,
     export_tables,
-    swap_by_renames,
     workbook_name,
     write_tabellenboek,
 )
+from monitor.presentation.folders import swap_by_renames
 from monitor.presentation.labels import (
     MIN_RESPONDENTS_TEXT,
     SUPPRESSED_CELL,

@@ -31,10 +31,7 @@ the previous one as it was. No Dagster here: orchestration/assets/exports.py run
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
 import json
-import os
 import shutil
 import tempfile
 import textwrap
@@ -55,6 +52,7 @@ import xlsxwriter
 from data_quality.suites.published_marts import MIN_RESPONDENTS, respondent_level_columns
 from monitor.codebook import load_codebook
 from monitor.presentation import labels
+from monitor.presentation.folders import replace_folder
 from monitor.settings import warehouse_dir
 
 SCHEMA = "monitor"
@@ -643,50 +641,6 @@ def _write_table_files(folder: Path, table: str, rows: pa.Table, data: EditionTa
     pa_csv.write_csv(
         rows, folder / f"{table}.csv", pa_csv.WriteOptions(include_header=True, delimiter=",", quoting_style="needed")
     )
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where the
-    system or file system cannot."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-        return False
-    raise OSError(code, f"cannot swap {first} and {second}: {os.strerror(code)}")
-
-
-def replace_folder(new: Path, target: Path) -> None:
-    """Put the finished folder `new` in the place of `target` (which may not exist yet); the
-    old contents are deleted only once the new ones are in place."""
-    if not target.exists():
-        os.rename(new, target)
-        return
-    if _exchange(new, target):
-        shutil.rmtree(new)  # now holds the previous export
-        return
-    swap_by_renames(new, target)
-
-
-def swap_by_renames(new: Path, target: Path) -> None:
-    """Where no atomic exchange exists: move the old folder aside, the new one in (putting
-    the old one back if that fails), then delete the old one. Between the two renames the
-    folder is briefly absent, never half-written."""
-    old = target.with_name(f".{target.name}.old-{os.getpid()}-{time.monotonic_ns()}")
-    os.rename(target, old)
-    try:
-        os.rename(new, target)
-    except BaseException:
-        os.rename(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 STALE_AFTER = 6 * 3600  # seconds: a build folder this old belongs to an export that was killed

@@ -5,7 +5,6 @@ a failed run leaves the previous factsheets as they were."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 import uuid
@@ -16,6 +15,7 @@ from pathlib import Path
 from monitor.factsheets.data import EditionData, gather_edition
 from monitor.factsheets.page import factsheet, index_page
 from monitor.factsheets.render import render_factsheet, render_index
+from monitor.presentation.folders import replace_folder
 from monitor.settings import warehouse_dir
 
 PROGRESS_EVERY = 10
@@ -71,7 +71,7 @@ def write_factsheet_files(
                 progress(f"factsheets {data.edition}: {i}/{total} gemeenten ({time.perf_counter() - started:.1f} s)")
         (staging / "index.html").write_text(render_index(index_page(data)), encoding="utf-8")
         names.append("index.html")
-        _swap_in(staging, out_dir)
+        replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -89,19 +89,3 @@ def write_factsheet_files(
         flagged=flagged,
         suppressed=suppressed,
     )
-
-
-def _swap_in(staging: Path, out_dir: Path) -> None:
-    """Replace out_dir by staging: two renames on the same file system; if the second fails,
-    the previous folder is put back."""
-    if not out_dir.exists():
-        os.replace(staging, out_dir)
-        return
-    previous = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
-    os.replace(out_dir, previous)
-    try:
-        os.replace(staging, out_dir)
-    except BaseException:
-        os.replace(previous, out_dir)
-        raise
-    shutil.rmtree(previous, ignore_errors=True)

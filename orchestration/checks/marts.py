@@ -6,13 +6,14 @@ content rules say whether what is shown is consistent: figures inside their indi
 range, intervals containing their estimate, shares adding up, trend differences agreeing
 with their estimates (data_quality/suites/mart_contents.py)."""
 
+import pandas as pd
 from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 from dagster_duckdb import DuckDBResource
 
 from data_quality.suites.mart_contents import ContentSuite, content_suites
 from data_quality.suites.published_marts import PublishedMart, mart_suite, no_respondent_columns
 from monitor.codebook import load_codebook
-from orchestration.assets.publish import audit_key
+from orchestration.assets.publish import WHOLE_TABLES, audit_key
 from orchestration.checks.results import check_result, data_docs_dir
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import AUDIT
@@ -23,6 +24,16 @@ PUBLISHED_MARTS = [
     PublishedMart("monitor_scale_reliability", "n_valid", ("cronbach_alpha",), has_suppressed_flag=False),
     PublishedMart("monitor_resource_importance", "n_respondents", ("std_coefficient", "shapley_r2", "importance_share"), has_suppressed_flag=False),
 ]
+
+
+def _audit_rows(warehouse: DuckDBResource, table: str, edition: int) -> tuple[pd.DataFrame, str]:
+    """The candidate rows of `edition` (tables comparing editions: all of them) and the batch name."""
+    if table in WHOLE_TABLES:  # no edition column
+        query, params, scope = f"select * from {AUDIT}.{table}", [], "all edition pairs"
+    else:
+        query, params, scope = f"select * from {AUDIT}.{table} where edition = ?", [edition], f"edition {edition}"
+    with warehouse.get_connection() as conn:
+        return conn.execute(query, params).df(), f"{AUDIT}.{table} ({scope})"
 
 
 def disclosure_check(mart: PublishedMart):
@@ -39,13 +50,8 @@ def disclosure_check(mart: PublishedMart):
     def _check(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
         from data_quality.runner import validate_frame  # imports great_expectations (slow)
 
-        edition = edition_of(context)
-        with warehouse.get_connection() as conn:
-            frame = conn.execute(f"select * from {AUDIT}.{mart.table} where edition = ?", [edition]).df()
-        outcome = validate_frame(
-            frame, "published_mart_disclosure", f"{AUDIT}.{mart.table} (edition {edition})", mart_suite(mart),
-            docs_dir=data_docs_dir(context),
-        )
+        frame, batch = _audit_rows(warehouse, mart.table, edition_of(context))
+        outcome = validate_frame(frame, "published_mart_disclosure", batch, mart_suite(mart), docs_dir=data_docs_dir(context))
         outcome.outcomes.append(no_respondent_columns(list(frame.columns), load_codebook()))
         return check_result(context, [outcome])
 
@@ -53,10 +59,6 @@ def disclosure_check(mart: PublishedMart):
 
 
 disclosure_checks = [disclosure_check(mart) for mart in PUBLISHED_MARTS]
-
-
-# tables that compare editions have no edition column: they are checked whole
-WHOLE_TABLES = {"monitor_trend"}
 
 
 def content_check(content: ContentSuite):
@@ -73,12 +75,7 @@ def content_check(content: ContentSuite):
     def _check(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
         from data_quality.runner import validate_frame  # imports great_expectations (slow)
 
-        edition = edition_of(context)
-        whole = content.table in WHOLE_TABLES
-        query = f"select * from {AUDIT}.{content.table}" + ("" if whole else " where edition = ?")
-        with warehouse.get_connection() as conn:
-            rows = conn.execute(query, [] if whole else [edition]).df()
-        batch = f"{AUDIT}.{content.table} ({'all edition pairs' if whole else f'edition {edition}'})"
+        rows, batch = _audit_rows(warehouse, content.table, edition_of(context))
         outcome = validate_frame(content.frame(rows), content.suite_name, batch, content.specs, docs_dir=data_docs_dir(context))
         return check_result(context, [outcome])
 
