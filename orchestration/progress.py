@@ -15,9 +15,15 @@ SHOWN_EVENTS = {
     "STEP_FAILURE": lambda event: "FAILED: " + _first_line(event.event_specific_data.error.message),
     "ASSET_CHECK_EVALUATION": lambda event: (
         f"check {event.event_specific_data.check_name}: "
-        + ("passed" if event.event_specific_data.passed else "FAILED")
+        + _verdict(event.event_specific_data)
     ),
 }
+
+
+def _verdict(evaluation) -> str:
+    if evaluation.passed:
+        return "passed"
+    return "WARNING (does not block)" if evaluation.severity.value == "WARN" else "FAILED"
 
 
 def _first_line(text: str) -> str:

@@ -34,12 +34,13 @@
 
 {#- The published columns of a weighted cell: estimate and CI clipped to the indicator's
     range, suppressed (estimate NULL, reason given) on too few respondents. -#}
-{% macro published_estimate_columns(cells, min_value, max_value, estimate_name='estimate') -%}
-    {{ unless_suppressed(weighted_mean(cells), 'coalesce(' ~ cells ~ '.n_respondents, 0)') }} as {{ estimate_name }},
-    {{ unless_suppressed('greatest(' ~ min_value ~ ', ' ~ weighted_mean(cells) ~ ' - ' ~ weighted_mean_half_width(cells) ~ ')', 'coalesce(' ~ cells ~ '.n_respondents, 0)') }} as ci_lower,
-    {{ unless_suppressed('least(' ~ max_value ~ ', ' ~ weighted_mean(cells) ~ ' + ' ~ weighted_mean_half_width(cells) ~ ')', 'coalesce(' ~ cells ~ '.n_respondents, 0)') }} as ci_upper,
-    coalesce({{ cells }}.n_respondents, 0) as n_respondents,
+{% macro published_estimate_columns(cells, min_value, max_value, estimate_name='estimate', unusable=none) -%}
+    {%- set n = 'coalesce(' ~ cells ~ '.n_respondents, 0)' -%}
+    {{ unless_suppressed(weighted_mean(cells), n, unusable) }} as {{ estimate_name }},
+    {{ unless_suppressed('greatest(' ~ min_value ~ ', ' ~ weighted_mean(cells) ~ ' - ' ~ weighted_mean_half_width(cells) ~ ')', n, unusable) }} as ci_lower,
+    {{ unless_suppressed('least(' ~ max_value ~ ', ' ~ weighted_mean(cells) ~ ' + ' ~ weighted_mean_half_width(cells) ~ ')', n, unusable) }} as ci_upper,
+    {{ n }} as n_respondents,
     coalesce({{ cells }}.sum_w * {{ cells }}.sum_w / {{ cells }}.sum_w2, 0) as n_effective,
-    {{ is_suppressed('coalesce(' ~ cells ~ '.n_respondents, 0)') }} as suppressed,
-    {{ suppression_reason('coalesce(' ~ cells ~ '.n_respondents, 0)') }} as suppression_reason
+    {{ is_suppressed(n, unusable) }} as suppressed,
+    {{ suppression_reason(n, unusable) }} as suppression_reason
 {%- endmacro %}

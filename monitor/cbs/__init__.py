@@ -9,6 +9,8 @@ from pathlib import Path
 import yaml
 
 KWB_VARIABLES_PATH = Path(__file__).with_name("kwb_variables.yaml")
+# CBS region codes: the country, a gemeente, a wijk (gemeente + 2 digits), a buurt (wijk + 2)
+CODE_PATTERN = r"NL\d{2}|GM\d{4}|WK\d{6}|BU\d{8}"
 
 
 @cache

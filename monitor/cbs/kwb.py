@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from monitor.cbs import kwb_spec
+from monitor.cbs import CODE_PATTERN, kwb_spec, kwb_variables
+from monitor.cbs.supplement import mark_resolved, merge_supplement, place_rejected_rows
 from monitor.landing.text import decode_utf8
 
 # Identification columns (base name -> output name). The output names are the project's, so
@@ -46,8 +47,9 @@ IDENTIFICATION = {
     # the same column under the name of the newer tables (`IndelingswijzigingGemeenteWijkBuurt_4`)
     "IndelingswijzigingGemeenteWijkBuurt": "indeling_wijziging",
 }
-# Without these a file cannot be placed in the regional layout nor weighted.
-REQUIRED = ("Codering", "SoortRegio", "Gemeentenaam", "AantalInwoners")
+# Without these a file cannot be placed in the regional layout at all (the variables each
+# stage needs are `required_for` in kwb_variables.yaml; the raw check names those missing).
+REQUIRED = ("Codering", "SoortRegio", "Gemeentenaam", *kwb_variables("layout"))
 # Variables CBS publishes as text although their values look like numbers (a postcode, a
 # coverage class); typing them as numbers would turn codes into quantities.
 TEXT_VARIABLES = frozenset({"MeestVoorkomendePostcode", "Dekkingspercentage"})
@@ -61,7 +63,6 @@ LEADING_COLUMNS = [
     "cbs_row_id",
     "indeling_wijziging",
 ]
-CODE_PATTERN = r"NL\d{2}|GM\d{4}|WK\d{6}|BU\d{8}"
 REGION_TYPE_OF_PREFIX = {"NL": "Land", "GM": "Gemeente", "WK": "Wijk", "BU": "Buurt"}
 DELIMITERS = (";", ",", "\t")
 HEADER_LINES = 1  # row numbers count the header line, as an editor shows them
@@ -98,6 +99,7 @@ class KwbLoad:
     # output column -> CBS key in this file (e.g. "GemiddeldInkomenPerInwoner" ->
     # "GemiddeldInkomenPerInwoner_66"), to trace any value back to the export
     source_columns: dict[str, str] = field(default_factory=dict)
+    supplement_file: Path | None = None  # kwb_supplement.csv beside the delivery, when there is one
 
 
 def base_name(key: str) -> str:
@@ -117,11 +119,36 @@ def _known_numeric() -> set[str]:
     return {v["name"] for v in kwb_spec().get("variables", [])}
 
 
-def load_kwb(path: Path, edition: int) -> KwbLoad:
+def load_kwb(path: Path, edition: int, supplement: Path | None = None) -> KwbLoad:
     """Read one KWB delivery of `edition`: a StatLine CSV export, or a folder written by
-    `cbsodata.get_data(table, dir=...)`. See the module docstring for what is refused,
-    rejected and accepted."""
-    path = Path(path)
+    `cbsodata.get_data(table, dir=...)`, and the optional supplement beside it
+    (monitor.cbs.supplement). See the module docstring for what is refused, rejected and
+    accepted; every rejected row names the gemeente it belongs to where its code or name says."""
+    loaded = _load_one(Path(path), edition)
+    gemeenten = _brabant_layout(edition)
+    rejected = place_rejected_rows(loaded.rejected, gemeenten)
+    if supplement is None:
+        frame = merge_supplement(loaded.frame, loaded.frame.iloc[:0], "")
+        rejected = rejected.assign(resolved_by=pd.Series(pd.NA, index=rejected.index, dtype="string"))
+    else:
+        extra = _load_one(Path(supplement), edition)
+        frame = merge_supplement(loaded.frame, extra.frame, Path(supplement).name)
+        extra_rejected = place_rejected_rows(extra.rejected, gemeenten)
+        rejected = pd.concat([rejected, extra_rejected], ignore_index=True)
+        rejected = mark_resolved(rejected, frame, Path(supplement).name)
+        loaded.source_columns.update({k: v for k, v in extra.source_columns.items() if k not in loaded.source_columns})
+        loaded.unknown_columns += [c for c in extra.unknown_columns if c not in loaded.unknown_columns]
+    loaded.frame, loaded.rejected, loaded.supplement_file = frame, rejected, supplement
+    return loaded
+
+
+def _brabant_layout(edition: int) -> pd.DataFrame:
+    from monitor.reference import brabant_gemeenten  # the seed of every edition
+
+    return brabant_gemeenten(edition)[["gemeente_code", "gemeente_name"]]
+
+
+def _load_one(path: Path, edition: int) -> KwbLoad:
     if path.is_dir():
         from monitor.cbs.cbsodata_dir import read_cbsodata_dir  # it imports this module
 

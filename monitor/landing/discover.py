@@ -21,6 +21,8 @@ class LandingEdition:
     folder: Path
     survey_path: Path
     kwb_path: Path
+    # rows or columns the CBS delivery lacks, supplied by the data engineer (monitor.cbs.supplement)
+    kwb_supplement_path: Path | None = None
 
 
 def edition_folders(landing: Path) -> list[Path]:
@@ -58,6 +60,13 @@ def _kwb_file(folder: Path) -> Path:
     return found[0]
 
 
+def _kwb_supplement(folder: Path) -> Path | None:
+    from monitor.cbs.supplement import SUPPLEMENT_FILENAME
+
+    path = folder / SUPPLEMENT_FILENAME
+    return path if path.is_file() else None
+
+
 def find_editions(landing: Path, only: list[int] | None = None) -> list[LandingEdition]:
     """Every edition folder in the landing zone (or only the requested ones), with its files."""
     folders = {int(p.name): p for p in edition_folders(landing)}
@@ -70,5 +79,6 @@ def find_editions(landing: Path, only: list[int] | None = None) -> list[LandingE
     if not wanted:
         raise LandingError(f"{landing}: no edition folders (expected folders named like 2018/)")
     return [
-        LandingEdition(e, folders[e], _survey_file(folders[e]), _kwb_file(folders[e])) for e in wanted
+        LandingEdition(e, folders[e], _survey_file(folders[e]), _kwb_file(folders[e]), _kwb_supplement(folders[e]))
+        for e in wanted
     ]

@@ -116,6 +116,8 @@ SUPPRESSION_REASONS = [
     (re.compile(r"fewer than (\d+) respondents"), r"minder dan \1 respondenten"),
     (re.compile(r"fewer than (\d+) inhabitants"), r"minder dan \1 inwoners"),
     (re.compile(r"no published figure"), "geen gepubliceerd cijfer"),
+    (re.compile(r"no usable CBS key figures in the delivered file"), "geen bruikbare CBS-kerncijfers in het aangeleverde bestand"),
+    (re.compile(r"^no respondents$"), "geen respondenten"),
 ]
 SUPPRESSED_CELL = "onderdrukt"
 SUPPRESSED_EXPLANATION = (

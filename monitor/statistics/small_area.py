@@ -36,6 +36,13 @@ survey weights, so the variance components and ``b`` are fitted unweighted and t
 is the pseudo-EBLUP (You & Rao 2002 in spirit): the area's *weighted* mean shrunk with
 ``gamma_i = s2u / (s2u + s2e / n_eff,i)`` (Kish effective n), MSE ``g1 + g2``.
 
+Covariates an edition's CBS file does not carry (a real export may be a subset of the table,
+e.g. the 2017 export in the shared test data has no bijstand, urbanity, households or
+owner-occupied homes) are NULL throughout in ``int_small_area_covariates``; the model goes
+without them (``design_matrix`` drops all-NULL columns), lists them per edition in
+``monitor_small_area_validation.covariates_absent`` and the diagnostics, and refuses only when
+fewer than ``MIN_COVARIATES`` remain.
+
 Benchmarking: per edition, level, gemeente and indicator, every area's model estimate is
 shifted by the same amount so that the adults-weighted mean of the model estimates of all the
 gemeente's areas (suppressed ones included) equals the gemeente's published direct estimate
@@ -118,6 +125,9 @@ METHODS = ("fay_herriot", "nested_error")
 DEFAULT_METHOD = "fay_herriot"
 LEVELS = ("wijk", "buurt")
 MIN_DIRECT_RESPONDENTS = 10  # direct_estimate is published from this many respondents (section 6)
+# CBS covariates (cov_*) an edition's file must carry for the model to borrow strength from:
+# with fewer, the estimates would be little more than the gemeente mean, so the step refuses.
+MIN_COVARIATES = 3
 Z = 1.959963984540054
 
 RESPONDENT_COLUMNS = ("edition", "resp_id", "gemeente_code", "buurt_code", "wijk_code", "weight", *INDICATORS)
@@ -133,6 +143,7 @@ ESTIMATE_COLUMNS = [
 VALIDATION_COLUMNS = [
     "edition", "area_level", "gemeente_code", "indicator", "direct_estimate", "direct_ci_lower", "direct_ci_upper",
     "model_aggregate", "benchmark_shift", "benchmarked", "within_direct_ci", "areas", "areas_with_respondents",
+    "covariates_absent",
 ]
 
 
@@ -160,6 +171,26 @@ def _require(frame: pd.DataFrame, columns, name: str) -> None:
 
 def covariate_columns(areas: pd.DataFrame) -> list[str]:
     return [c for c in areas.columns if c.startswith(("cov_", "gem_"))]
+
+
+def absent_covariates(areas: pd.DataFrame) -> list[str]:
+    """The cov_* covariates without any value in `areas` (one edition): the edition's CBS file
+    does not carry the variables they are built from (or keeps them secret throughout)."""
+    return [c for c in areas.columns if c.startswith("cov_") and pd.to_numeric(areas[c], errors="coerce").isna().all()]
+
+
+def _require_covariates(edition, areas: pd.DataFrame) -> list[str]:
+    """The absent covariates of the edition; refuses when fewer than MIN_COVARIATES remain."""
+    absent = absent_covariates(areas)
+    present = [c for c in areas.columns if c.startswith("cov_") and c not in absent]
+    if len(present) < MIN_COVARIATES:
+        raise ValueError(
+            f"small_area_estimates: edition {edition}: only {len(present)} CBS covariate(s) have values "
+            f"({', '.join(present) or 'none'}); absent: {', '.join(absent)}. The model needs at least "
+            f"{MIN_COVARIATES}: supply the CBS columns they are built from (intermediate.int_area_profiles) "
+            "in the edition's kwb_supplement.csv and refresh again"
+        )
+    return absent
 
 
 def design_matrix(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -423,7 +454,8 @@ def small_area_estimates(respondents: pd.DataFrame, areas: pd.DataFrame, direct:
         if (resp["weight"].dropna() < 0).any():
             raise ValueError("small_area_estimates: negative weights")
         dr = direct[direct["edition"] == edition]
-        ed_diag = diagnostics["editions"].setdefault(str(edition), {})
+        absent = _require_covariates(edition, areas[areas["edition"] == edition])
+        ed_diag = diagnostics["editions"].setdefault(str(edition), {"covariates_absent": absent})
         for level in LEVELS:
             A = areas[(areas["edition"] == edition) & (areas["area_level"] == level)].reset_index(drop=True)
             if A.empty:
@@ -443,7 +475,8 @@ def small_area_estimates(respondents: pd.DataFrame, areas: pd.DataFrame, direct:
                 out, val, diag = _level_estimates(edition, level, indicator, A, X, names, resp, gem_direct,
                                                   province, method, relevant_gap)
                 estimates.append(out)
-                validations.append(val)
+                absent_text = pd.array([",".join(absent) or None] * len(val), dtype="string")
+                validations.append(val.assign(covariates_absent=absent_text))
                 ed_diag.setdefault(level, {})[indicator] = diag | {"province_direct": province}
     est = pd.concat(estimates, ignore_index=True) if estimates else pd.DataFrame(columns=ESTIMATE_COLUMNS)
     val = pd.concat(validations, ignore_index=True) if validations else pd.DataFrame(columns=VALIDATION_COLUMNS)

@@ -16,7 +16,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from monitor.cbs import kwb_variables
+from monitor.cbs import kwb_spec, kwb_variables
 from monitor.cbs.kwb import load_kwb
 from monitor.codebook import load_codebook
 from monitor.codebook.tables import codebook_tables
@@ -30,6 +30,7 @@ GROUP = "land"
 SURVEY_KEY = AssetKey([RAW_SCHEMA, "survey_responses"])
 KWB_KEY = AssetKey([RAW_SCHEMA, "kwb_key_figures"])
 KWB_REJECTED_KEY = AssetKey([RAW_SCHEMA, "kwb_rejected_rows"])
+KWB_COLUMNS_KEY = AssetKey([RAW_SCHEMA, "kwb_columns"])
 CODEBOOK_TABLES = ("codebook_items", "codebook_codes", "codebook_scales", "codebook_rules", "codebook_types")
 
 
@@ -95,12 +96,30 @@ def _value_labels(loaded, edition: int) -> pd.DataFrame:
 
 def _with_spec_variables(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Add the spec's CBS variables a file lacks as empty columns, so staging can select them
-    in every edition; which ones were absent is reported, and the raw suite fails when a
-    variable the weighting needs is absent."""
+    in every edition; which ones were absent is recorded in raw.kwb_columns, and the raw check
+    names those a stage requires."""
     absent = [name for name in kwb_variables() if name not in frame.columns]
     for name in absent:
         frame[name] = pd.Series(pd.NA, index=frame.index, dtype="Float64")
     return frame, absent
+
+
+def _kwb_columns(loaded, frame: pd.DataFrame, absent: list[str], edition: int) -> pd.DataFrame:
+    """One row per CBS variable of kwb_variables.yaml: its key in the delivery (NULL when the
+    delivery and the supplement lack it), what requires it, and how many regions have a value
+    (0 for a column CBS kept secret throughout): what the checks and the small-area model go by."""
+    rows = [
+        {
+            "edition": edition,
+            "variable": spec["name"],
+            "cbs_key": None if spec["name"] in absent else loaded.source_columns.get(spec["name"]),
+            "required_for": ",".join(spec["required_for"]),
+            "regions_with_value": int(frame[spec["name"]].notna().sum()),
+        }
+        for spec in kwb_spec()["variables"]
+    ]
+    columns = {"edition": "int64", "variable": "string", "cbs_key": "string", "required_for": "string", "regions_with_value": "int64"}
+    return pd.DataFrame(rows, columns=list(columns)).astype(columns)
 
 
 @multi_asset(
@@ -119,32 +138,49 @@ def _with_spec_variables(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             KWB_REJECTED_KEY,
             group_name=GROUP,
             kinds={"duckdb"},
-            description="raw.kwb_rejected_rows: rows of a CBS file that could not be read, with the reason.",
+            description=(
+                "raw.kwb_rejected_rows: rows of a CBS file that could not be read, with the reason, the line, "
+                "the region and gemeente they belong to, and whether kwb_supplement.csv replaced them."
+            ),
+        ),
+        AssetSpec(
+            KWB_COLUMNS_KEY,
+            group_name=GROUP,
+            kinds={"duckdb"},
+            description=(
+                "raw.kwb_columns: per CBS variable the project uses (monitor/cbs/kwb_variables.yaml), its key in "
+                "the delivery or NULL when absent, the stages that require it and how many regions have a value."
+            ),
         ),
     ],
 )
 def raw_kwb_key_figures(context: AssetExecutionContext, landing: LandingZone, warehouse: DuckDBResource):
     found = landing.edition(edition_of(context))
-    loaded = load_kwb(found.kwb_path, found.edition)
+    loaded = load_kwb(found.kwb_path, found.edition, supplement=found.kwb_supplement_path)
     frame, absent = _with_spec_variables(loaded.frame)
     rejected = loaded.rejected.astype("string").assign(edition=found.edition)
+    columns = _kwb_columns(loaded, frame, absent, found.edition)
     with warehouse.get_connection() as conn:
         rows = replace_edition_rows(conn, RAW_SCHEMA, "kwb_key_figures", frame, found.edition)
         replace_edition_rows(conn, RAW_SCHEMA, "kwb_rejected_rows", rejected, found.edition)
+        replace_edition_rows(conn, RAW_SCHEMA, "kwb_columns", columns, found.edition)
     if len(rejected):
         context.log.warning(
             f"edition {found.edition}: {len(rejected)} row(s) of {found.kwb_path} could not be read; "
-            f"see raw.kwb_rejected_rows (first reason: {rejected['reason'].iloc[0]})"
+            f"see raw.kwb_rejected_rows and the check raw_kwb_unusable_rows (first reason: {rejected['reason'].iloc[0]})"
         )
-    context.log.info(f"edition {found.edition}: {rows:,} CBS regions from {found.kwb_path}")
+    sources = [str(found.kwb_path), *([str(found.kwb_supplement_path)] if found.kwb_supplement_path else [])]
+    context.log.info(f"edition {found.edition}: {rows:,} CBS regions from {' + '.join(sources)}")
     yield MaterializeResult(
         asset_key=KWB_KEY,
         metadata={
             "rows": rows,
             "file": str(found.kwb_path),
+            "supplement": str(found.kwb_supplement_path or "none"),
             "cbs_table_id": loaded.table_id or "unknown",
             "rows_by_region_type": MetadataValue.json(frame["region_type"].value_counts().to_dict()),
             "variables_absent_from_file": MetadataValue.json(absent),
         },
     )
     yield MaterializeResult(asset_key=KWB_REJECTED_KEY, metadata={"rows": len(rejected)})
+    yield MaterializeResult(asset_key=KWB_COLUMNS_KEY, metadata={"rows": len(columns), "absent": MetadataValue.json(absent)})

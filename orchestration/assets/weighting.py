@@ -14,7 +14,10 @@ GROUP = "model"
 WEIGHTS_KEY = AssetKey([SCHEMA, "respondent_weights"])
 TABLES = {
     "respondent_weights": "One row per respondent: design weight, calibration weight, raking domain, trimmed or not.",
-    "gemeente_weights": "Per gemeente: raked alone or pooled in its region, respondents, adults, Kish design effect.",
+    "gemeente_weights": (
+        "Per gemeente: raked alone or pooled in its region, respondents, adults, Kish design effect, and the "
+        "file(s) its CBS margins came from (margins_source)."
+    ),
     "raking_domains": "Per raking domain: respondents, trim-rake rounds, convergence, collapsed categories.",
     "raking_margins": "Per raking domain, margin and category: target total and weighted total.",
 }
@@ -31,6 +34,13 @@ RESPONDENTS_SQL = """
     where r.edition = ?
     order by r.resp_id  -- a fixed order: float sums must not depend on how DuckDB parallelised
 """
+
+
+def _with_margins_source(gemeenten, targets):
+    """Which file(s) each gemeente's margins came from (the delivery, or kwb_supplement.csv
+    where the data engineer supplied what the delivery lacked), for the auditor."""
+    sources = targets.drop_duplicates("gemeente_code").set_index("gemeente_code")["margins_source"]
+    return gemeenten.assign(margins_source=gemeenten["gemeente_code"].map(sources).astype("string"))
 
 
 def _edition_summary(calibration, edition: int) -> dict:
@@ -68,7 +78,7 @@ def calibration_weights(context: AssetExecutionContext, warehouse: DuckDBResourc
     calibration = calibrate(respondents, targets)
     frames = {
         "respondent_weights": calibration.weights,
-        "gemeente_weights": calibration.gemeenten,
+        "gemeente_weights": _with_margins_source(calibration.gemeenten, targets),
         "raking_domains": calibration.domains,
         "raking_margins": calibration.margins,
     }

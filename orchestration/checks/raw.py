@@ -17,7 +17,8 @@ from data_quality.suites import raw_kwb_key_figures, raw_survey_responses
 from monitor.cbs import kwb_variables
 from monitor.codebook import load_codebook
 from monitor.reference import brabant_gemeenten
-from orchestration.assets.raw import KWB_KEY, SURVEY_KEY
+from orchestration.assets.raw import KWB_COLUMNS_KEY, KWB_KEY, KWB_REJECTED_KEY, SURVEY_KEY
+from orchestration.checks.kwb_report import unusable_rows_result
 from orchestration.checks.results import check_result, data_docs_dir
 from orchestration.partitions import edition_of, editions
 from orchestration.resources import LandingZone
@@ -44,12 +45,39 @@ def survey_layout(warehouse: DuckDBResource, edition: int) -> "raw_survey_respon
     )
 
 
+def _respondents_per_gemeente(warehouse: DuckDBResource, edition: int) -> pd.Series:
+    with warehouse.get_connection() as conn:
+        counts = conn.execute(
+            "select gemeente_code, count(*) as n from raw.survey_responses where _landing_edition = ? group by 1",
+            [edition],
+        ).df()
+    return counts.set_index("gemeente_code")["n"]
+
+
+def _kwb_files(found) -> str:
+    return " + ".join(p.name for p in (found.kwb_path, found.kwb_supplement_path) if p)
+
+
+def kwb_coverage(
+    warehouse: DuckDBResource, edition: int, rows: pd.DataFrame | None = None, with_respondents: bool = True
+) -> pd.DataFrame:
+    """Per Brabant gemeente of the edition: in the CBS file, usable adult totals, respondents
+    (0 throughout without `with_respondents`: for checks that must not depend on the survey)."""
+    rows = _edition_rows(warehouse, "kwb_key_figures", "edition", edition) if rows is None else rows
+    respondents = _respondents_per_gemeente(warehouse, edition) if with_respondents else pd.Series(dtype="int64")
+    return raw_kwb_key_figures.gemeente_coverage(rows, brabant_gemeenten(edition), respondents, kwb_variables("weighting"))
+
+
 @asset_check(
     asset=KWB_KEY,
     name="raw_kwb_key_figures_contract",
     blocking=True,
     partitions_def=editions,
-    description="GX suite raw_kwb_key_figures: the CBS file has the layout of its edition and the variables weighting needs.",
+    additional_deps=[KWB_COLUMNS_KEY],
+    description=(
+        "GX suite raw_kwb_key_figures: region codes and types, every CBS variable the layout and the weighting "
+        "require (named when missing), and key figures of Noord-Brabant gemeenten of the edition at all."
+    ),
 )
 def raw_kwb_key_figures_contract(
     context: AssetCheckExecutionContext, landing: LandingZone, warehouse: DuckDBResource
@@ -57,18 +85,69 @@ def raw_kwb_key_figures_contract(
     from data_quality.runner import validate_frame  # imports great_expectations (slow)
 
     found = landing.edition(edition_of(context))
-    suite = raw_kwb_key_figures.build_suite(
-        found.edition, brabant_gemeenten(found.edition)["gemeente_code"].tolist(), kwb_variables("weighting")
-    )
+    files = _kwb_files(found)
     rows = _edition_rows(warehouse, "kwb_key_figures", "edition", found.edition)
+    columns = raw_kwb_key_figures.columns_frame(_edition_rows(warehouse, "kwb_columns", "edition", found.edition))
+    coverage = kwb_coverage(warehouse, found.edition, rows, with_respondents=False)
+    docs = data_docs_dir(context)
+    suite = raw_kwb_key_figures.SUITE_NAME
+    outcomes = [
+        validate_frame(rows, suite, f"{files} (edition {found.edition})", raw_kwb_key_figures.build_suite(found.edition), docs_dir=docs),
+        validate_frame(columns, f"{suite}_columns", f"columns of {files} (edition {found.edition})",
+                       raw_kwb_key_figures.build_columns_suite(columns), docs_dir=docs),
+        validate_frame(coverage, f"{suite}_gemeenten", f"gemeenten of {files} (edition {found.edition})",
+                       raw_kwb_key_figures.build_layout_suite(found.edition), docs_dir=docs),
+    ]
+    return check_result(context, outcomes)
+
+
+@asset_check(
+    asset=SURVEY_KEY,
+    name="raw_survey_gemeenten_have_cbs_margins",
+    blocking=True,
+    partitions_def=editions,
+    additional_deps=[KWB_KEY],
+    description=(
+        "GX: every gemeente with respondents has usable adult totals (the weighting margins) in the edition's CBS "
+        "key figures or in kwb_supplement.csv; a gemeente without them and without respondents does not block "
+        "(it is published suppressed, see raw_kwb_unusable_rows)."
+    ),
+)
+def raw_survey_gemeenten_have_cbs_margins(
+    context: AssetCheckExecutionContext, landing: LandingZone, warehouse: DuckDBResource
+) -> AssetCheckResult:
+    from data_quality.runner import validate_frame  # imports great_expectations (slow)
+
+    found = landing.edition(edition_of(context))
+    coverage = kwb_coverage(warehouse, found.edition)
     outcome = validate_frame(
-        rows,
-        raw_kwb_key_figures.SUITE_NAME,
-        f"{found.kwb_path.name} (edition {found.edition})",
-        suite,
+        coverage,
+        f"{raw_kwb_key_figures.SUITE_NAME}_margins",
+        f"gemeenten of {found.survey_path.name} in {_kwb_files(found)} (edition {found.edition})",
+        raw_kwb_key_figures.build_margins_suite(found.edition, coverage),
         docs_dir=data_docs_dir(context),
     )
     return check_result(context, [outcome])
+
+
+@asset_check(
+    asset=KWB_KEY,
+    name="raw_kwb_unusable_rows",
+    blocking=False,
+    partitions_def=editions,
+    additional_deps=[SURVEY_KEY, KWB_REJECTED_KEY, KWB_COLUMNS_KEY],
+    description=(
+        "Warning (does not block): the rows of the CBS file the loader could not use (file, line, code, gemeente, "
+        "reason), the Brabant gemeenten without usable key figures (published with every figure suppressed when "
+        "they have no respondents) and the CBS variables absent from the file (the small-area model goes without)."
+    ),
+)
+def raw_kwb_unusable_rows(context: AssetCheckExecutionContext, landing: LandingZone, warehouse: DuckDBResource) -> AssetCheckResult:
+    found = landing.edition(edition_of(context))
+    rejected = _edition_rows(warehouse, "kwb_rejected_rows", "edition", found.edition)
+    coverage = kwb_coverage(warehouse, found.edition)
+    columns = _edition_rows(warehouse, "kwb_columns", "edition", found.edition)
+    return unusable_rows_result(rejected, coverage, columns)
 
 
 @asset_check(

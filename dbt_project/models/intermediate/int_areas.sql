@@ -1,5 +1,6 @@
 -- Every area the monitor reports on per edition, at every level above the buurt:
--- provincie, regio (COROP), grootteklasse and gemeente.
+-- provincie, regio (COROP), grootteklasse and gemeente. without_key_figures marks a gemeente
+-- whose CBS key figures are unusable in the delivery: every figure of it is suppressed.
 with gemeenten as (
     select * from {{ edition_rows(ref('int_gemeenten')) }}
 ),
@@ -12,15 +13,16 @@ select distinct
     edition,
     'provincie' as area_level,
     '{{ var("provincie_code") }}' as area_code,
-    '{{ var("provincie_name") }}' as area_name
+    '{{ var("provincie_name") }}' as area_name,
+    false as without_key_figures
 from gemeenten
 union all
-select distinct edition, 'regio', corop_code, corop_name
+select distinct edition, 'regio', corop_code, corop_name, false
 from gemeenten
 union all
-select distinct gemeenten.edition, 'grootteklasse', size_classes.size_class, size_classes.label
+select distinct gemeenten.edition, 'grootteklasse', size_classes.size_class, size_classes.label, false
 from gemeenten
 inner join size_classes using (size_class)
 union all
-select edition, 'gemeente', gemeente_code, gemeente_name
+select edition, 'gemeente', gemeente_code, gemeente_name, not has_key_figures
 from gemeenten

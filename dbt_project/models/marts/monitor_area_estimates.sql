@@ -1,7 +1,8 @@
 -- Direct estimates per edition, area and indicator (methodology sections 1, 3 and 6), weighted
 -- with the calibration weights; every area of the layout and every indicator has a row, with
 -- or without respondents. The unweighted mean is kept beside it, so that the effect of
--- weighting is visible. Cells on too few respondents publish no figure.
+-- weighting is visible. Cells on too few respondents, and gemeenten without usable CBS key
+-- figures in the delivery, publish no figure.
 with indicator_values as (
     select * from {{ edition_rows(ref('int_respondent_indicators')) }}
     where value is not null
@@ -41,8 +42,8 @@ select
     grid.area_code,
     grid.area_name,
     grid.indicator,
-    {{ published_estimate_columns('cells', 'grid.min_value', 'grid.max_value') }},
-    {{ unless_suppressed('cells.unweighted_mean', 'coalesce(cells.n_respondents, 0)') }} as unweighted_estimate,
+    {{ published_estimate_columns('cells', 'grid.min_value', 'grid.max_value', unusable='grid.without_key_figures') }},
+    {{ unless_suppressed('cells.unweighted_mean', 'coalesce(cells.n_respondents, 0)', 'grid.without_key_figures') }} as unweighted_estimate,
     'calibration-weighted mean, Taylor-linearised 95 % CI' as estimation_method
 from grid
 left join cells using (edition, area_level, area_code, indicator)

@@ -44,6 +44,6 @@ select
     grid.area_code,
     grid.area_name,
     grid.type,
-    {{ published_estimate_columns('cells', 0.0, 100.0, estimate_name='share') }}
+    {{ published_estimate_columns('cells', 0.0, 100.0, estimate_name='share', unusable='grid.without_key_figures') }}
 from grid
 left join cells using (edition, area_level, area_code, type)

@@ -43,7 +43,10 @@ select
     kwb.HuishoudensMetEenLaagInkomen as pct_households_low_income,
     kwb.PersonenPerSoortUitkeringBijstand as persons_on_bijstand,
     kwb.MateVanStedelijkheid as urbanity,
-    kwb.Omgevingsadressendichtheid as address_density
+    kwb.Omgevingsadressendichtheid as address_density,
+    -- where the row came from: the delivery, or kwb_supplement.csv (monitor/cbs/supplement.py)
+    kwb._source_file as source_file,
+    kwb._supplemented_columns as supplemented_columns
 from kwb
 inner join brabant
     on kwb.gemeente_code = brabant.gemeente_code
