@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 from monitor import settings
@@ -26,20 +27,31 @@ def _demo_data(args: argparse.Namespace) -> int:
 
     landing = settings.landing_dir()
     editions = args.edition or DEMO_EDITIONS
+    if args.cbs_layout is not None and len(editions) != 1:
+        print(f"demo-data: --cbs-layout {args.cbs_layout} is the CBS export of one edition; "
+              "give that edition once with --edition YEAR", file=sys.stderr)
+        return 2
     for edition in editions:
         folder = landing / str(edition)
         if args.if_absent and folder.exists() and any(folder.iterdir()):
             print(f"demo-data: {folder} exists, left as it is")
             continue
         print(f"demo-data: writing edition {edition} to {folder} (seed {args.seed}) ...", flush=True)
-        written = generate_demo_edition(
-            landing,
-            edition,
-            seed=args.seed,
-            n_respondents=args.n_respondents,
-            overwrite=args.overwrite,
-            survey_format=args.format,
-        )
+        try:
+            written = generate_demo_edition(
+                landing,
+                edition,
+                seed=args.seed,
+                n_respondents=args.n_respondents,
+                overwrite=args.overwrite,
+                survey_format=args.format,
+                kwb_habits=not args.clean_kwb,
+                cbs_layout=args.cbs_layout,
+                keep_unusable_respondents=args.keep_unusable_respondents,
+            )
+        except (ValueError, FileExistsError) as err:  # a refused argument or file: the message says what to do
+            print(f"demo-data: edition {edition} not written: {err}", file=sys.stderr)
+            return 2
         print(f"demo-data: {written.summary}")
     return 0
 
@@ -47,25 +59,30 @@ def _demo_data(args: argparse.Namespace) -> int:
 def _refresh(args: argparse.Namespace) -> int:
     from monitor.landing.discover import LandingError, find_editions
     from orchestration.lock import WarehouseBusy
-    from orchestration.refresh import dagster_home, render_summary, run_refresh
+    from orchestration.refresh import dagster_home, failure_summary, render_summary, run_refresh
 
     try:
         found = find_editions(settings.landing_dir(), args.edition)
     except LandingError as err:
         print(f"monitor refresh: {err}", file=sys.stderr)
         return 2
-    dagster_home()
     print(
         f"monitor refresh: edition(s) {[f.edition for f in found]} from {settings.landing_dir()} "
         f"into {settings.duckdb_path()}",
         flush=True,
     )
+    started = time.time()
     try:
+        dagster_home()
         report = run_refresh(args.edition, wait=not args.no_wait)
+        summary = render_summary(report, settings.duckdb_path())
     except WarehouseBusy as err:
         print(f"monitor refresh: {err}", file=sys.stderr)
         return 3
-    print(render_summary(report, settings.duckdb_path()))
+    except Exception as err:  # noqa: BLE001 - whatever stopped it, the refresh ends in a summary with what to do
+        print(failure_summary(err, [f.edition for f in found], started), flush=True)
+        return 1
+    print(summary)
     return 0 if report.ok else 1
 
 
@@ -123,6 +140,15 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--overwrite", action="store_true", help="replace existing demo files")
     demo.add_argument("--format", choices=["csv", "sav", "parquet"], default="csv",
                       help="file type of the survey (survey.csv, survey.sav or survey.parquet); default csv")
+    demo.add_argument("--clean-kwb", action="store_true",
+                      help="write every edition's kwb.csv clean, without the habits of real CBS exports "
+                           "(monitor/demo/habits.py: EDITION_HABITS)")
+    demo.add_argument("--cbs-layout", type=Path, metavar="FILE",
+                      help="a real CBS KWB CSV export of the (one) --edition: copied as kwb.csv, the survey "
+                           "placed on its gemeente and buurt codes")
+    demo.add_argument("--keep-unusable-respondents", action="store_true",
+                      help="with --cbs-layout: keep the respondents of gemeenten whose rows in FILE are "
+                           "unusable, on their synthetic buurt codes (default: drop them)")
     demo.set_defaults(run=_demo_data)
 
     fetch = commands.add_parser("fetch-cbs", help="download a year's CBS key figures for Noord-Brabant into the landing zone")

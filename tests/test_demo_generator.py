@@ -4,6 +4,7 @@ and with the planted truth the pipeline is meant to recover."""
 from __future__ import annotations
 
 import csv
+import filecmp
 import json
 import re
 
@@ -11,11 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from monitor.cbs import kwb_variables
+from monitor.cbs.kwb import base_name, load_kwb
 from monitor.cbs.statline import statline_key
 from monitor.codebook import load_codebook
 from monitor.demo import generate_demo_edition
-from monitor.demo.layout import read_gemeenten
+from monitor.demo.cbs_layout import stretch
+from monitor.demo.habits import EDITION_HABITS, NUENEN, REAL_2017_VARIABLES, KwbHabits, absent_variables, write_kwb
+from monitor.demo.kwb import buurt_traits, simulate_buurt_figures, statline_frame
+from monitor.demo.layout import build_layout, read_gemeenten
 from monitor.reference import SEEDS, brabant_gemeenten
+from tests.conftest import SHARED_CBS
 
 SMALL = {"n_respondents": 2000, "population_fraction": 0.05}
 EDITIONS = (2016, 2018, 2020)
@@ -39,10 +46,18 @@ def truths(editions):
     return {e: json.loads(d.truth_path.read_text(encoding="utf-8")) for e, d in editions.items()}
 
 
-def _kwb_codes(path) -> list[str]:
-    lines = path.read_bytes().decode("utf-8-sig").splitlines()
-    rows = list(csv.reader(lines, delimiter=";"))
-    return [row[4].strip() for row in rows[1:]]
+REAL_2017 = SHARED_CBS / "kwb_2017_83765NED_nl_subset.csv"
+REAL_COUNTS_2017 = SHARED_CBS / "brabant_wijk_buurt_counts_2017.csv"
+needs_real_2017 = pytest.mark.skipif(not REAL_2017.exists(), reason=f"real CBS export {REAL_2017} is absent")
+
+
+def _kwb_codes(path, edition) -> list[str]:
+    """The region code of every row in file order, rejected rows included (by their row key,
+    which CBS writes even on a row cut at a comma)."""
+    load = load_kwb(path, edition)
+    rows = [(r, c) for r, c in zip(load.frame["_source_row"], load.frame["region_code"])]
+    rows += [(r, k.strip()) for r, k in zip(load.rejected["source_row"], load.rejected["WijkenEnBuurten"])]
+    return [code for _, code in sorted(rows)]
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +238,7 @@ def test_weak_buurten_lie_in_good_gemeenten(truth):
     ],
 )
 def test_each_edition_has_its_own_municipal_layout(editions, truths, edition, n_gemeenten, present, absent):
-    codes = _kwb_codes(editions[edition].kwb_path)
+    codes = _kwb_codes(editions[edition].kwb_path, edition)
     gemeenten = {c for c in codes if c.startswith("GM")}
     assert len(gemeenten) == n_gemeenten == editions[edition].summary["gemeenten"]
     assert set(present) <= gemeenten and not set(absent) & gemeenten
@@ -247,7 +262,7 @@ def test_meierijstad_predecessors_in_2016(truths):
 
 
 def test_unchanged_gemeenten_keep_their_codes_and_areas_persist(editions):
-    codes = {e: _kwb_codes(d.kwb_path) for e, d in editions.items()}
+    codes = {e: _kwb_codes(d.kwb_path, e) for e, d in editions.items()}
     for gemeente in ("0772", "0855", "1723"):  # Eindhoven, Tilburg, Alphen-Chaam
         own = {e: [c for c in codes[e] if c[2:6] == gemeente] for e in EDITIONS}
         assert own[2016] == own[2018] == own[2020] and len(own[2016]) > 3
@@ -258,12 +273,11 @@ def test_unchanged_gemeenten_keep_their_codes_and_areas_persist(editions):
 
 def test_cbs_figures_drift_slowly(editions):
     def buurten(edition):
-        frame = pd.read_csv(editions[edition].kwb_path, sep=";", dtype=str, encoding="utf-8-sig")
-        frame = frame[frame["SoortRegio_2"].str.strip() == "Buurt"]
-        income = [c for c in frame.columns if c.startswith("GemiddeldInkomenPerInwoner")][0]
-        return frame.set_index(frame["Codering_3"].str.strip()).assign(
-            inhabitants=lambda f: pd.to_numeric(f["AantalInwoners_5"].str.strip()),
-            income=lambda f: pd.to_numeric(f[income].str.strip(), errors="coerce"),
+        frame = load_kwb(editions[edition].kwb_path, edition).frame
+        frame = frame[frame["region_type"] == "Buurt"]
+        return frame.set_index("region_code").assign(
+            inhabitants=lambda f: f["AantalInwoners"].astype(float),
+            income=lambda f: f["GemiddeldInkomenPerInwoner"].astype(float),
         )
 
     a, b = buurten(2016), buurten(2020)
@@ -329,10 +343,11 @@ def test_gemeente_changes_seed_lists_the_real_changes():
     assert set(changes[changes.to_code == "GM1991"].from_code) == {"GM1685", "GM0856"}
 
 
-def test_the_same_seed_gives_the_same_editions(editions, tmp_path):
-    again = generate_demo_edition(tmp_path / "landing", 2020, **SMALL)
+@pytest.mark.parametrize("edition", [2016, 2020])  # the editions with habits (2018: above)
+def test_the_same_seed_gives_the_same_editions(editions, tmp_path, edition):
+    again = generate_demo_edition(tmp_path / "landing", edition, **SMALL)
     for name in ("kwb_path", "survey_path", "truth_path"):
-        assert getattr(again, name).read_bytes() == getattr(editions[2020], name).read_bytes(), name
+        assert getattr(again, name).read_bytes() == getattr(editions[edition], name).read_bytes(), name
 
 
 # -- other survey formats ---------------------------------------------------------------------
@@ -364,3 +379,233 @@ def test_survey_as_sav_or_parquet_holds_the_csv_values(demo, survey, tmp_path, s
         else:
             numbers = pd.to_numeric(expected.replace("", np.nan))
             np.testing.assert_allclose(pd.to_numeric(got).astype(float), numbers.astype(float), err_msg=name)
+
+
+# -- habits of real CBS exports (monitor/demo/habits.py) --------------------------------------
+def _lines(path) -> list[str]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), f"{path}: StatLine CSVs start with a UTF-8 BOM"
+    return raw.decode("utf-8-sig").split("\n")[:-1]
+
+
+def _null_columns(frame: pd.DataFrame) -> list[str]:
+    return [name for name in kwb_variables() if name in frame and frame[name].isna().all()]
+
+
+def test_only_some_editions_have_habits_and_2018_stays_clean():
+    assert EDITION_HABITS[2018] == KwbHabits(), "the test fixtures are built on a clean 2018"
+    assert EDITION_HABITS[2016].variables is not None
+    assert EDITION_HABITS[2020].damaged_gemeenten == (NUENEN,)
+    assert EDITION_HABITS[2020].secret_columns == ("Koopwoningen",)
+
+
+def test_2016_has_the_columns_of_the_real_2017_export_in_its_shape(editions, truths):
+    path = editions[2016].kwb_path
+    load = load_kwb(path, 2016)
+    absent = ["HuishoudensTotaal", "Eenpersoonshuishoudens", "GemiddeldeHuishoudensgrootte", "Koopwoningen",
+              "PersonenPerSoortUitkeringBijstand", "MateVanStedelijkheid", "Omgevingsadressendichtheid"]
+    assert absent_variables(EDITION_HABITS[2016]) == absent
+    assert [v for v in kwb_variables() if v not in load.frame.columns] == absent
+    assert set(kwb_variables("weighting")) <= set(load.frame.columns), "weighting needs sex and age bands"
+    assert load.rejected.empty and not _null_columns(load.frame)
+    assert truths[2016]["absent_variables"] == editions[2016].summary["absent_variables"] == absent
+    lines = _lines(path)
+    assert lines[0].startswith("ID,WijkenEnBuurten,Gemeentenaam_1,SoortRegio_2,Codering_3,")
+    assert "GemiddeldInkomenPerInwoner_66" in lines[0].split(",")
+    rows = list(csv.reader(lines[1:]))
+    assert all(len(row) == len(lines[0].split(",")) for row in rows)
+    assert not any(line.startswith('"') for line in lines), "unquoted, like the real 2017 export"
+    for row in rows:
+        assert re.fullmatch(r"(GM\d{4}    |WK\d{6}  |BU\d{8})", row[1]) and row[1] == row[4]
+        assert len(row[2]) == 40 and len(row[3]) == 10
+        assert all(re.fullmatch(r"\d+(\.\d)?|       \.", cell) for cell in row[6:]), row
+    cells = [cell for row in rows for cell in row[6:]]
+    assert "       ." in cells and any(re.fullmatch(r"\d+\.\d", c) for c in cells)
+    assert not any(c.endswith(".0") for c in cells), "one-decimal figures lose a zero decimal, as CBS writes them"
+
+
+@needs_real_2017
+def test_the_real_2017_export_has_the_variables_the_habit_names():
+    header = REAL_2017.read_bytes().decode("utf-8-sig").split("\n", 1)[0].split(",")
+    assert [base_name(k) for k in header if base_name(k) in kwb_variables()] == list(REAL_2017_VARIABLES)
+
+
+@needs_real_2017
+def test_the_demo_writes_values_as_the_real_2017_export_does(editions):
+    def shapes(path):
+        rows = list(csv.reader(_lines(path)[1:]))
+        return {re.sub(r"\d", "9", cell) for row in rows if row[4].strip() for cell in row[6:]}
+
+    cell = re.compile(r"9+(\.9)?|       \.")
+    assert all(cell.fullmatch(c) for c in shapes(REAL_2017))
+    assert all(cell.fullmatch(c) for c in shapes(editions[2016].kwb_path))
+
+
+def test_2020_has_a_damaged_gemeente_without_respondents(editions, truths):
+    edition = editions[2020]
+    load = load_kwb(edition.kwb_path, 2020)
+    nuenen = build_layout(2020, 2018).buurten.query("gemeente_code == @NUENEN")
+    expected = {NUENEN, *nuenen.wijk_code, *nuenen.buurt_code}
+    rejected = load.rejected
+    assert {k.strip() for k in rejected["WijkenEnBuurten"]} == expected and len(rejected) == len(expected) == 14
+    assert rejected["reason"].str.contains("the row was cut off, probably at a comma in the municipality name").all()
+    assert (rejected["Gemeentenaam"] == "Nuenen").all()
+    assert not load.frame["gemeente_code"].eq(NUENEN).any()
+    for line in _lines(edition.kwb_path):
+        if ",Nuenen," in line:  # as the real export: `10807,GM0820    ,Nuenen,,,,...`
+            assert re.fullmatch(r"\d+,(GM0820    |WK0820\d\d  |BU0820\d{4}),Nuenen,*", line), line
+            assert line.count(",") == _lines(edition.kwb_path)[0].count(",")
+    survey = pd.read_csv(edition.survey_path, dtype=str, keep_default_na=False)
+    assert not survey["gemeente_code"].eq(NUENEN).any() and not survey["buurt_code"].str.startswith("BU0820").any()
+    record = truths[2020]["damaged_gemeenten"]
+    assert [(d["code"], d["name"], d["respondents"]) for d in record] == [(NUENEN, "Nuenen, Gerwen en Nederwetten", 0)]
+    assert record[0]["dropped_respondents"] > 10, "its sample answered; the delivery left them out"
+    assert {g["code"]: g["respondents"] for g in truths[2020]["gemeenten"]}[NUENEN] == 0
+    assert edition.summary["damaged_gemeenten"][NUENEN].startswith("Nuenen, Gerwen en Nederwetten: 0 respondents")
+    assert edition.summary["respondents"] == len(survey)
+
+
+def test_2020_has_a_variable_secret_in_every_row(editions, truths):
+    load = load_kwb(editions[2020].kwb_path, 2020)
+    assert _null_columns(load.frame) == ["Koopwoningen"]
+    assert "Koopwoningen" in load.source_columns and load.source_columns["Koopwoningen"] == "Koopwoningen_40"
+    assert truths[2020]["kwb_habits"]["secret_columns"] == ["Koopwoningen"]
+    position = _lines(editions[2020].kwb_path)[0].split(",").index("Koopwoningen_40")
+    rows = [row for row in csv.reader(_lines(editions[2020].kwb_path)[1:]) if row[4].strip()]
+    assert {row[position] for row in rows} == {"       ."}
+
+
+def test_2018_is_the_clean_odata_file(demo, truth):
+    load = load_kwb(demo.kwb_path, 2018)
+    assert load.rejected.empty and not _null_columns(load.frame)
+    assert set(kwb_variables()) <= set(load.frame.columns)
+    assert truth["kwb_habits"] == KwbHabits().describe() and truth["damaged_gemeenten"] == []
+
+
+def test_habits_can_be_switched_off(editions, tmp_path):
+    clean = generate_demo_edition(tmp_path / "landing", 2020, kwb_habits=False, **SMALL)
+    load = load_kwb(clean.kwb_path, 2020)
+    assert load.rejected.empty and not _null_columns(load.frame)
+    assert _lines(clean.kwb_path)[0].startswith('"ID";"WijkenEnBuurten"')
+    survey = pd.read_csv(clean.survey_path, dtype=str)
+    assert survey["gemeente_code"].eq(NUENEN).sum() > 10
+    habits = pd.read_csv(editions[2020].survey_path, dtype=str)
+    assert len(survey) - len(habits) == json.loads(editions[2020].truth_path.read_text())[
+        "damaged_gemeenten"][0]["dropped_respondents"], "only Nuenen's respondents differ"
+
+
+def test_impossible_habits_are_refused(tmp_path):
+    layout = build_layout(2018, 2018)
+    figures = simulate_buurt_figures(buurt_traits(layout, 2018), np.random.default_rng(0), seed=2018)
+    frame = statline_frame(layout, figures)
+    with pytest.raises(ValueError, match="GM1959"):  # Altena does not exist in 2018
+        write_kwb(frame, tmp_path / "kwb.csv", 2018, KwbHabits(damaged_gemeenten=("GM1959",)))
+    with pytest.raises(ValueError, match="not among the variables written"):
+        write_kwb(frame, tmp_path / "kwb.csv", 2018,
+                  KwbHabits(variables=("AantalInwoners",), secret_columns=("Koopwoningen",)))
+    with pytest.raises(ValueError, match="AantalInwoners"):
+        write_kwb(frame, tmp_path / "kwb.csv", 2018, KwbHabits(variables=("Mannen",)))
+    assert not (tmp_path / "kwb.csv").exists()
+
+
+# -- a survey on the layout of a real CBS export (monitor/demo/cbs_layout.py) -----------------
+def test_stretch_maps_in_order_of_size_and_handles_unequal_counts():
+    synthetic = pd.Series({"S1": 10, "S2": 500, "S3": 40, "S4": 300, "S5": 0})
+    real = pd.Series({"R1": 900.0, "R2": 5.0, "R3": 200.0})
+    mapped = stretch(synthetic, real)
+    assert mapped == {"S2": "R1", "S4": "R1", "S3": "R3", "S1": "R3", "S5": "R2"}
+    assert set(mapped.values()) == set(real.index), "with more synthetic buurten every real one is used"
+    fewer = stretch(pd.Series({"S1": 100, "S2": 7}), pd.Series({"R1": 50.0, "R2": None, "R3": 80.0, "R4": 3.0}))
+    assert fewer == {"S1": "R3", "S2": "R4"}, "largest onto largest, the order stretched over the real ones"
+
+
+@pytest.fixture(scope="module")
+def on_real_2017(tmp_path_factory):
+    if not REAL_2017.exists():
+        pytest.skip(f"real CBS export {REAL_2017} is absent")
+    root = tmp_path_factory.mktemp("real_2017")
+    return {
+        keep: generate_demo_edition(root / str(keep) / "landing", 2017, cbs_layout=REAL_2017,
+                                    keep_unusable_respondents=keep, **SMALL)
+        for keep in (False, True)
+    }
+
+
+@pytest.fixture(scope="module")
+def real_2017_rows():
+    frame = load_kwb(REAL_2017, 2017).frame
+    return frame.set_index("region_code")
+
+
+def test_cbs_layout_copies_the_real_file_and_places_every_respondent_in_it(on_real_2017, real_2017_rows):
+    written = on_real_2017[False]
+    assert filecmp.cmp(written.kwb_path, REAL_2017, shallow=False), "kwb.csv is the delivered file, unchanged"
+    survey = pd.read_csv(written.survey_path, dtype=str, keep_default_na=False)
+    with_buurt = survey[survey["buurt_code"] != ""]
+    buurten = real_2017_rows[real_2017_rows["region_type"] == "Buurt"]
+    assert with_buurt["buurt_code"].isin(buurten.index).all(), "every buurt_code is a Buurt of the real file"
+    assert (buurten.loc[with_buurt["buurt_code"], "gemeente_code"].to_numpy() == with_buurt["gemeente_code"]).all()
+    assert survey["gemeente_code"].isin(real_2017_rows.index).all()
+    assert not survey["gemeente_code"].eq(NUENEN).any(), "Nuenen's rows are unusable: no respondents there"
+    assert with_buurt["buurt_code"].nunique() > 500  # of 1,885 usable buurten, with 2,000 respondents
+    small = buurten.loc[with_buurt["buurt_code"], "AantalInwoners"].astype(float) < 50
+    assert small.mean() < 0.03, "respondents live where the real file says people live"
+
+
+def test_cbs_layout_truth_and_summary_are_on_the_real_codes(on_real_2017, real_2017_rows):
+    written = on_real_2017[False]
+    truth = json.loads(written.truth_path.read_text(encoding="utf-8"))
+    real_buurten = set(real_2017_rows.index[real_2017_rows["region_type"] == "Buurt"])
+    nuenen = {b["code"] for b in truth["buurten"] if b["gemeente_code"] == NUENEN}
+    assert {b["code"] for b in truth["buurten"]} - nuenen <= real_buurten
+    assert set(truth["weak_buurten"]) <= real_buurten
+    assert sum(g["respondents"] for g in truth["gemeenten"]) == written.summary["respondents"]
+    layout = written.summary["cbs_layout"]
+    assert truth["cbs_layout"] == layout and written.summary["kwb_file"] == f"copy of {REAL_2017.name}"
+    assert [g["gemeente_code"] for g in layout["unusable_gemeenten"]] == [NUENEN]
+    assert layout["unequal_counts"] == [] and layout["rejected_rows"] == 14
+    assert re.fullmatch(r"\d+ dropped", layout["respondents_in_unusable_gemeenten"])
+
+
+@needs_real_2017
+def test_the_real_2017_counts_are_the_demo_layout_counts_but_for_nuenen(real_2017_rows):
+    counts = pd.read_csv(REAL_COUNTS_2017, dtype={"gm_code": str}).set_index("gm_code")
+    demo = build_layout(2017, 2018).gemeenten.set_index("gemeente_code")
+    assert (demo["n_wijken"] == counts["n_wijken"]).all() and (demo["n_buurten"] == counts["n_buurten"]).all()
+    rows = real_2017_rows[real_2017_rows["gemeente_code"].isin(demo.index)]
+    real = rows[rows["region_type"] == "Buurt"].groupby("gemeente_code").size().reindex(demo.index, fill_value=0)
+    differ = real[real != demo["n_buurten"]]
+    assert differ.to_dict() == {NUENEN: 0}
+
+
+def test_cbs_layout_can_keep_the_respondents_of_an_unusable_gemeente(on_real_2017, real_2017_rows):
+    kept = on_real_2017[True]
+    survey = pd.read_csv(kept.survey_path, dtype=str, keep_default_na=False)
+    nuenen = survey[survey["gemeente_code"] == NUENEN]
+    dropped = pd.read_csv(on_real_2017[False].survey_path, dtype=str)
+    assert len(nuenen) == len(survey) - len(dropped) > 10
+    codes = nuenen.loc[nuenen["buurt_code"] != "", "buurt_code"]
+    assert codes.str.startswith("BU0820").all() and not codes.isin(real_2017_rows.index).any(), \
+        "kept on their synthetic codes, which the real file does not have"
+    assert kept.summary["cbs_layout"]["respondents_in_unusable_gemeenten"] == \
+        f"{len(nuenen)} kept on the synthetic buurt codes"
+    assert filecmp.cmp(kept.kwb_path, REAL_2017, shallow=False)
+
+
+def test_cbs_layout_of_another_region_is_refused(tmp_path):
+    amsterdam = SHARED_CBS / "kwb_2019_84583NED_amsterdam.csv"
+    if not amsterdam.exists():
+        pytest.skip(f"real CBS export {amsterdam} is absent")
+    with pytest.raises(ValueError, match="none of the 62 gemeenten"):
+        generate_demo_edition(tmp_path / "landing", 2019, cbs_layout=amsterdam, **SMALL)
+    assert not (tmp_path / "landing").exists(), "nothing written"
+
+
+def test_cli_refuses_a_cbs_layout_for_more_than_one_edition(tmp_path, monkeypatch, capsys):
+    from monitor.cli import main
+
+    monkeypatch.setenv("MONITOR_LANDING", str(tmp_path / "landing"))
+    assert main(["demo-data", "--cbs-layout", str(tmp_path / "kwb.csv")]) == 2
+    assert "give that edition once with --edition YEAR" in capsys.readouterr().err
+    assert main(["demo-data", "--edition", "2017", "--cbs-layout", str(tmp_path / "kwb.csv")]) == 2
+    assert "not a file" in capsys.readouterr().err

@@ -2,7 +2,9 @@
 
 Steps: layout -> CBS figures per buurt -> simulated adults -> latents -> the edition's trend
 planted -> complete answers of everybody (the truth) -> weak buurten planted -> sample and
-response -> survey with gaps.
+response -> survey with gaps -> the KWB file written with the edition's habits (`habits.py`:
+a subset of columns, a damaged gemeente without respondents, `.` in whole columns), or a real
+CBS export copied and the survey placed on its layout (`cbs_layout.py`).
 
 What persists across the editions of a seed (streams spawned from the seed alone): the areas
 (base layout, buurt sizes and their growth, hidden traits, the character of the CBS figures),
@@ -15,17 +17,19 @@ with independent samples. The same arguments give byte-identical files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import shutil
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from monitor import settings
-from monitor.cbs.statline import write_statline_csv
 from monitor.codebook import Codebook, load_codebook
 from monitor.demo import items as item_model
 from monitor.demo import trend
+from monitor.demo.cbs_layout import RealLayout, read_real_layout
+from monitor.demo.habits import CLEAN, KwbHabits, absent_variables, habits_of, write_kwb
 from monitor.demo.kwb import buurt_traits, simulate_buurt_figures, statline_frame
 from monitor.demo.latent import GEMEENTE_EFFECT_SD, Latents, simulate_latents
 from monitor.demo.layout import (
@@ -47,7 +51,7 @@ from monitor.demo.truth import (
 )
 from monitor.reference import SEEDS
 
-GENERATOR_VERSION = "2.0.0"
+GENERATOR_VERSION = "2.1.0"
 GEMEENTE_EFFECT_STREAM, ITEM_MODEL_STREAM = 3, 4  # persistent streams (seed, stream)
 # The edition's streams, spawned from (seed, edition). "layout" is no longer drawn from (the
 # areas persist per seed, layout.py); it stays so that the other streams keep their position.
@@ -175,7 +179,6 @@ def _truth(codebook, edition, seed, population_fraction, n_respondents, layout, 
     buurt_codes = figures["buurt_code"].to_numpy()[buurt_of_person]
     wijk_codes = figures["wijk_code"].to_numpy()[buurt_of_person]
     region_of_person = regions.reindex(persons["gemeente_code"].to_numpy()).to_numpy()
-    inhabitants = figures.set_index("buurt_code")["AantalInwoners"]
 
     def table(keys, respondents, extra: pd.DataFrame) -> pd.DataFrame:
         values = area_truth(keys, score, resilient, change, population_fraction)
@@ -190,7 +193,9 @@ def _truth(codebook, edition, seed, population_fraction, n_respondents, layout, 
     wijken = pd.DataFrame(
         {"gemeente_code": wijk_of["gemeente_code"].first(), "inhabitants": wijk_of["AantalInwoners"].sum()}
     )
-    buurten = figures.set_index("buurt_code")[["gemeente_code"]].assign(inhabitants=inhabitants)
+    # grouped, not indexed: on a real layout (cbs_layout) neighbouring buurten may share a code
+    buurten = figures.groupby("buurt_code", sort=False).agg(
+        gemeente_code=("gemeente_code", "first"), inhabitants=("AantalInwoners", "sum"))
     region_table = (
         layout.gemeenten.assign(corop_code=layout.gemeenten.gemeente_code.map(regions))
         .groupby("corop_code")[["inhabitants"]].sum()
@@ -269,6 +274,48 @@ def layout_year(edition: int) -> int:
     return max(years) if years else min(EDITIONS)
 
 
+def _drop_gemeenten(sample: Sample, persons: pd.DataFrame, codes: list[str]) -> tuple[Sample, dict[str, int]]:
+    """The sample without the respondents of `codes` (they were asked, none is delivered),
+    and how many respondents each of them lost."""
+    gemeente = persons["gemeente_code"].to_numpy()
+    dropped = np.isin(gemeente, codes)
+    counts = pd.Series(gemeente[sample.respondents[dropped[sample.respondents]]]).value_counts()
+    keep = ~dropped[sample.respondents]
+    expected = sample.expected_respondents.where(~sample.expected_respondents.index.isin(codes), 0.0)
+    sample = replace(sample, respondents=sample.respondents[keep], design_weight=sample.design_weight[keep],
+                     expected_respondents=expected, inclusion=np.where(dropped, 0.0, sample.inclusion))
+    return sample, {code: int(counts.get(code, 0)) for code in codes}
+
+
+def _on_real_layout(figures: pd.DataFrame, real: RealLayout | None) -> pd.DataFrame:
+    """The buurt figures under the real export's codes (unmapped buurten keep theirs)."""
+    if real is None:
+        return figures
+    buurt = figures["buurt_code"].map(real.buurt_map).fillna(figures["buurt_code"])
+    return figures.assign(buurt_code=buurt, wijk_code="WK" + buurt.str[2:8])
+
+
+def _damaged(habits: KwbHabits, layout: Layout, survey: pd.DataFrame, dropped: dict[str, int]) -> list[dict]:
+    names = layout.gemeenten.set_index("gemeente_code")["gemeente_name"]
+    return [
+        {"code": code, "name": names[code], "respondents": int((survey["gemeente_code"] == code).sum()),
+         "dropped_respondents": dropped[code],
+         "kwb_rows": "as the real 2017 export's Nuenen rows: name cut at its comma, Codering, SoortRegio "
+                     "and every value empty"}
+        for code in habits.damaged_gemeenten
+    ]
+
+
+def _kwb_record(habits: KwbHabits, real: RealLayout | None, keep_unusable: bool, survey: pd.DataFrame,
+                dropped: dict[str, int]) -> dict:
+    """What the truth file and the summary say about the KWB file and the gemeenten without respondents."""
+    if real is not None:
+        unusable = real.unusable["gemeente_code"]
+        count = int(survey["gemeente_code"].isin(unusable).sum()) if keep_unusable else sum(dropped[c] for c in unusable)
+        return {"kwb_file": f"copy of {real.source.name}", "cbs_layout": real.describe(keep_unusable, count)}
+    return {"kwb_file": "demo", "kwb_habits": habits.describe(), "absent_variables": absent_variables(habits)}
+
+
 def generate_demo_edition(
     landing_dir: Path,
     edition: int = 2018,
@@ -279,10 +326,19 @@ def generate_demo_edition(
     truth_dir: Path | None = None,
     overwrite: bool = False,
     survey_format: str = "csv",
+    kwb_habits: bool = True,
+    cbs_layout: Path | None = None,
+    keep_unusable_respondents: bool = False,
 ) -> DemoEdition:
     """Write `<landing_dir>/<edition>/kwb.csv` (StatLine CSV), `<landing_dir>/<edition>/survey.<format>`
     (csv, sav or parquet) and `<truth_dir>/<edition>/truth.json` (truth_dir defaults to
-    settings.demo_truth_dir). Editions 2016-2020 (2016, 2018 and 2020 are the monitor's)."""
+    settings.demo_truth_dir). Editions 2016-2020 (2016, 2018 and 2020 are the monitor's).
+
+    kwb.csv has the edition's habits of real CBS exports (`habits.EDITION_HABITS`; 2018 none)
+    unless `kwb_habits=False`. With `cbs_layout` (a real CBS CSV export of the edition) kwb.csv
+    is a byte-identical copy of that file and the survey and the truth are on its buurt codes
+    (`cbs_layout.py`); respondents of a gemeente whose rows there are unusable are dropped, or
+    with `keep_unusable_respondents` kept on their synthetic codes (the pipeline must block them)."""
     _check_arguments(edition, n_respondents, population_fraction, survey_format)
     landing_dir = Path(landing_dir)
     truth_dir = Path(truth_dir) if truth_dir is not None else settings.demo_truth_dir(landing_dir)
@@ -298,6 +354,11 @@ def generate_demo_edition(
     rng = dict(zip(STREAMS, map(np.random.default_rng, np.random.SeedSequence([seed, edition]).spawn(len(STREAMS)))))
     codebook = load_codebook()
     layout = build_layout(edition, seed)
+    real = read_real_layout(cbs_layout, edition, layout) if cbs_layout is not None else None
+    habits = habits_of(edition) if kwb_habits and real is None else CLEAN  # a real file has its own habits
+    without_respondents = list(habits.damaged_gemeenten)
+    if real is not None and not keep_unusable_respondents:
+        without_respondents += list(real.unusable["gemeente_code"])
     regions = _regions(layout)
     traits = buurt_traits(layout, seed)
     figures = simulate_buurt_figures(traits, rng["kwb"], seed=seed, edition=edition)
@@ -312,19 +373,28 @@ def generate_demo_edition(
     ranks, weak, effect, planted_trend = _outcome_answers(
         outcome_models, latents, persons, figures, codebook, rng["planting"], region_of_person, edition)
     sample = draw_sample(persons, population_fraction, n_respondents, rng["sampling"])
+    sample, dropped = _drop_gemeenten(sample, persons, without_respondents)
     rows = sample.respondents
     resource_ranks = _answer(resource_models, latents, rows, rng["items"])  # respondents only: saves time
     answers = _codes(outcome_models, ranks, rows) | _codes(resource_models, resource_ranks)
+    placed = _on_real_layout(figures, real)
     respondents = persons.iloc[rows].reset_index(drop=True).assign(
-        buurt_code=figures["buurt_code"].to_numpy()[persons["buurt"].to_numpy()[rows]]
+        buurt_code=placed["buurt_code"].to_numpy()[persons["buurt"].to_numpy()[rows]]
     )
+    if real is not None:
+        weak = sorted(set(placed["buurt_code"][figures["buurt_code"].isin(weak)]))
     survey = survey_frame(codebook, edition, respondents, answers, sample.design_weight, rng["survey"])
-    truth = _truth(codebook, edition, seed, population_fraction, n_respondents, layout, figures, persons,
+    truth = _truth(codebook, edition, seed, population_fraction, n_respondents, layout, placed, persons,
                    models, ranks, sample, survey, latents, weak, effect, regions, planted_trend)
+    kwb_record = _kwb_record(habits, real, keep_unusable_respondents, survey, dropped)
+    truth |= kwb_record | {"damaged_gemeenten": _damaged(habits, layout, survey, dropped)}
 
     # write only when everything is computed, so a failure leaves no half-written edition
     survey_path.parent.mkdir(parents=True, exist_ok=True)
-    write_statline_csv(statline_frame(layout, figures), kwb_path, edition)
+    if real is not None:  # a delivery: the landing zone gets the file as CBS delivered it
+        shutil.copyfile(real.source, kwb_path)
+    else:
+        write_kwb(statline_frame(layout, figures), kwb_path, edition, habits)
     write_survey(survey, survey_path, survey_format, codebook, edition)
     write_truth_json(truth, truth_path)
     summary = {
@@ -335,5 +405,8 @@ def generate_demo_edition(
         "adults": truth["province"]["adults"],
         "simulated_adults": len(persons),
         "respondents": len(survey),
+        **kwb_record,
+        "damaged_gemeenten": {g["code"]: f"{g['name']}: {g['respondents']} respondents "
+                              f"({g['dropped_respondents']} dropped)" for g in truth["damaged_gemeenten"]},
     }
     return DemoEdition(edition, kwb_path, survey_path, truth_path, summary)
