@@ -609,3 +609,9 @@ def test_cli_refuses_a_cbs_layout_for_more_than_one_edition(tmp_path, monkeypatc
     assert "give that edition once with --edition YEAR" in capsys.readouterr().err
     assert main(["demo-data", "--edition", "2017", "--cbs-layout", str(tmp_path / "kwb.csv")]) == 2
     assert "not a file" in capsys.readouterr().err
+
+
+def test_cbs_layout_is_deterministic(on_real_2017, tmp_path):
+    again = generate_demo_edition(tmp_path / "landing", 2017, cbs_layout=REAL_2017, **SMALL)
+    for name in ("kwb_path", "survey_path", "truth_path"):
+        assert getattr(again, name).read_bytes() == getattr(on_real_2017[False], name).read_bytes(), name
