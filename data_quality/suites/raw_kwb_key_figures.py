@@ -36,13 +36,16 @@ def build_suite(edition: int) -> list[Expect]:
 
 def build_columns_suite(columns: pd.DataFrame) -> list[Expect]:
     """raw.kwb_columns of the edition: the variables a stage cannot do without are there."""
-    present = columns.loc[columns["cbs_key"].notna() & (columns["regions_with_value"] > 0), "variable"].tolist()
+    usable = columns["cbs_key"].notna() & (columns["regions_with_value"] > 0)
+    present = columns.loc[usable, "variable"].tolist()
+    # named in the meaning itself: every missing one, not a few examples
+    missing = columns.loc[columns["required"] & ~usable, "variable"].tolist()
     return [
         in_set(
             "variable",
             present,
             "every CBS variable that the layout or the weighting requires (kwb_variables.yaml, required_for) "
-            "is in the delivery or in kwb_supplement.csv, with values",
+            f"is in the delivery or in kwb_supplement.csv, with values (missing: {', '.join(missing) or 'none'})",
             row_condition="required",
             condition_parser="pandas",
         )

@@ -12,3 +12,18 @@
     {%- endfor %}
     ) as imputed_covariates
 {%- endmacro %}
+
+{#- A covariate the edition's CBS file carries for too few areas (absent from the delivery, or
+    secret or supplied for a few areas only, e.g. the rows of one gemeente in
+    kwb_supplement.csv) cannot inform a model of every area: it is NULL throughout the edition,
+    and the small-area step goes without it and lists it (covariates_absent). The share of
+    areas that must have a value is var('min_covariate_coverage'). -#}
+{% macro carried_covariates(columns) -%}
+    {%- for column in columns %}
+    case
+        when count({{ column }}) over (partition by edition)
+            >= {{ var('min_covariate_coverage') }} * count(*) over (partition by edition)
+            then {{ column }}
+    end as {{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

@@ -49,7 +49,8 @@ IDENTIFICATION = {
 }
 # Without these a file cannot be placed in the regional layout at all (the variables each
 # stage needs are `required_for` in kwb_variables.yaml; the raw check names those missing).
-REQUIRED = ("Codering", "SoortRegio", "Gemeentenaam", *kwb_variables("layout"))
+PLACING = ("Codering", "SoortRegio", "Gemeentenaam")  # what any table of regions needs, a supplement too
+REQUIRED = (*PLACING, *kwb_variables("layout"))
 # Variables CBS publishes as text although their values look like numbers (a postcode, a
 # coverage class); typing them as numbers would turn codes into quantities.
 TEXT_VARIABLES = frozenset({"MeestVoorkomendePostcode", "Dekkingspercentage"})
@@ -131,7 +132,7 @@ def load_kwb(path: Path, edition: int, supplement: Path | None = None) -> KwbLoa
         frame = merge_supplement(loaded.frame, loaded.frame.iloc[:0], "")
         rejected = rejected.assign(resolved_by=pd.Series(pd.NA, index=rejected.index, dtype="string"))
     else:
-        extra = _load_one(Path(supplement), edition)
+        extra = _load_one(Path(supplement), edition, required=PLACING)  # may hold only the missing columns
         frame = merge_supplement(loaded.frame, extra.frame, Path(supplement).name)
         extra_rejected = place_rejected_rows(extra.rejected, gemeenten)
         rejected = pd.concat([rejected, extra_rejected], ignore_index=True)
@@ -148,19 +149,19 @@ def _brabant_layout(edition: int) -> pd.DataFrame:
     return brabant_gemeenten(edition)[["gemeente_code", "gemeente_name"]]
 
 
-def _load_one(path: Path, edition: int) -> KwbLoad:
+def _load_one(path: Path, edition: int, required: tuple[str, ...] = REQUIRED) -> KwbLoad:
     if path.is_dir():
         from monitor.cbs.cbsodata_dir import read_cbsodata_dir  # it imports this module
 
         table = read_cbsodata_dir(path, expected_table_id=_table_id(edition))
     else:
         table = read_csv_table(path)
-    return load_table(table, edition)
+    return load_table(table, edition, required)
 
 
-def load_table(table: RawTable, edition: int) -> KwbLoad:
+def load_table(table: RawTable, edition: int, required: tuple[str, ...] = REQUIRED) -> KwbLoad:
     """Base names, cleaning, typing and row checks of a table of text, whatever its format."""
-    names = _output_names(table.source, table.keys)
+    names = _output_names(table.source, table.keys, required)
     raw = pd.DataFrame([fields for _, fields in table.rows], columns=names, dtype="str")
     raw.insert(0, "_line", pd.array([row for row, _ in table.rows], dtype="int64"))
     values = _clean(raw[names])
@@ -274,7 +275,7 @@ def _parse(path: Path, text: str, delimiter: str) -> tuple[list[str], list[tuple
     return [key.strip() for key in header], records
 
 
-def _output_names(path: Path, keys: list[str]) -> list[str]:
+def _output_names(path: Path, keys: list[str], required: tuple[str, ...] = REQUIRED) -> list[str]:
     """Base names, checked: identification columns present and unambiguous.
 
     A base name can occur twice in a real table (84583NED has `Appartement_48` under
@@ -283,7 +284,7 @@ def _output_names(path: Path, keys: list[str]) -> list[str]:
     `GemiddeldElektriciteitsverbruikAppartement` -- CBS's own pattern
     (`PersonenPerSoortUitkeringBijstand`)."""
     bases = [base_name(k) for k in keys]
-    missing = [name for name in REQUIRED if name not in bases]
+    missing = [name for name in required if name not in bases]
     if missing:
         raise KwbFileError(
             f"{path}: not a CBS KWB export: missing column(s) {', '.join(missing)} "

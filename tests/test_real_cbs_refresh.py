@@ -1,0 +1,182 @@
+"""The whole refresh on real CBS deliveries, read in place from ../shared/data/cbs (skipped
+with the reason when absent): the 2017 export as delivered (22 of the usual columns, the 14
+broken rows of Nuenen) with a demo survey on its layout, and the 2019 Amsterdam export.
+
+What real files do to the pipeline, and what it must do:
+- the 2017 export lacks the sex and age-band columns the weighting needs: the raw stage
+  refuses, naming them and saying how to supply them offline (kwb_supplement.csv);
+- with the margins supplied, the edition is published: Nuenen (no usable rows, no
+  respondents) with every figure suppressed and the CBS reason, named in the summary's
+  warnings by file and lines; the small-area model goes without the covariates the file lacks
+  and says which; weighting.gemeente_weights records where the margins came from;
+- respondents in Nuenen block at the raw stage until its rows are supplied;
+- an export of another region (Amsterdam) is refused at the raw stage."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import BuiltWarehouse, refresh
+from test_cbs_loader import KWB_2017, KWB_2019, real_files
+
+from monitor.cbs.kwb import load_kwb
+from monitor.cbs.supplement import SUPPLEMENT_FILENAME, supplement_rows, write_supplement
+from monitor.demo import generate_demo_edition
+from monitor.reference import brabant_gemeenten
+from orchestration.refresh import render_summary
+
+pytestmark = [pytest.mark.pipeline, real_files]
+EDITION = 2017
+SEED = 11
+N_RESPONDENTS = 8_000
+NUENEN = "GM0820"
+WEIGHTING_COLUMNS_ABSENT = ["Mannen", "Vrouwen", "k_0Tot15Jaar", "k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar"]
+
+
+@pytest.fixture(scope="module")
+def demo_2017_kwb(tmp_path_factory):
+    """A demo 2017 delivery with every column: the stand-in for the CBS table the 2017 subset
+    was cut from, to supply what the subset lacks (no real sex and age bands are at hand)."""
+    root = tmp_path_factory.mktemp("demo2017")
+    return generate_demo_edition(root / "landing", EDITION, seed=SEED, n_respondents=1_000).kwb_path
+
+
+def _real_landing(root, keep_nuenen: bool):
+    landing = root / "landing"
+    generate_demo_edition(landing, EDITION, seed=SEED, n_respondents=N_RESPONDENTS, cbs_layout=KWB_2017,
+                          keep_unusable_respondents=keep_nuenen)
+    return landing
+
+
+def _margins(source):
+    """The missing margin columns for the gemeenten the real export has (a data engineer
+    supplies what the delivery lacks, not a gemeente row without inhabitants)."""
+    real = load_kwb(KWB_2017, EDITION).frame
+    gemeenten = real.loc[real["region_type"] == "Gemeente", "region_code"].tolist()
+    return supplement_rows(source, EDITION, gemeenten=gemeenten, variables=WEIGHTING_COLUMNS_ABSENT,
+                           region_types=("Gemeente",))
+
+
+def _summary(built: BuiltWarehouse) -> str:
+    return render_summary(built.report, built.duckdb_path)
+
+
+@pytest.fixture(scope="module")
+def refused_2017(tmp_path_factory):
+    root = tmp_path_factory.mktemp("real2017")
+    landing = _real_landing(root, keep_nuenen=False)
+    report = refresh(landing, root / "warehouse")
+    return BuiltWarehouse(landing, root / "warehouse", report, {}, None)
+
+
+@pytest.fixture(scope="module")
+def published_2017(refused_2017, demo_2017_kwb):
+    """The same landing zone with the margins supplied beside the delivery."""
+    folder = refused_2017.landing / str(EDITION)
+    write_supplement([_margins(demo_2017_kwb)], folder / SUPPLEMENT_FILENAME, EDITION)
+    report = refresh(refused_2017.landing, refused_2017.warehouse)
+    return BuiltWarehouse(refused_2017.landing, refused_2017.warehouse, report, {}, None)
+
+
+def test_the_2017_export_is_landed_as_delivered(refused_2017):
+    assert (refused_2017.landing / str(EDITION) / "kwb.csv").read_bytes() == KWB_2017.read_bytes()
+
+
+def test_without_margins_the_raw_stage_names_the_missing_columns(refused_2017):
+    report = refused_2017.report
+    assert not report.ok and EDITION not in report.published
+    failed = {c.name.split(":")[-1]: c for c in report.failed_checks}
+    assert "raw_kwb_key_figures_contract" in failed, [c.name for c in report.failed_checks]
+    detail = failed["raw_kwb_key_figures_contract"].detail
+    for column in WEIGHTING_COLUMNS_ABSENT:
+        assert column in detail
+    assert "kwb_supplement.csv" in failed["raw_kwb_key_figures_contract"].what_to_do
+    summary = _summary(refused_2017)
+    assert f"edition {EDITION} NOT published" in summary
+
+
+def test_with_margins_supplied_the_real_export_is_published(published_2017):
+    report = published_2017.report
+    assert report.ok, report.error or [(c.name, c.detail) for c in report.failed_checks]
+    assert report.published == [EDITION]
+    n = published_2017.query("select count(distinct area_code) as n from monitor.monitor_area_estimates "
+                             "where edition = ? and area_level = 'gemeente'", [EDITION])["n"].item()
+    assert n == 64  # every gemeente of the 2017 layout, Nuenen included
+
+
+def test_nuenen_is_published_suppressed_with_the_cbs_reason(published_2017):
+    rows = published_2017.query(
+        "select * from monitor.monitor_area_estimates where edition = ? and area_code = ?", [EDITION, NUENEN])
+    assert len(rows) and rows["suppressed"].all()
+    assert rows[["estimate", "ci_lower", "ci_upper", "unweighted_estimate"]].isna().all().all()
+    assert set(rows["suppression_reason"]) == {"no usable CBS key figures in the delivered file"}
+    typology = published_2017.query(
+        "select * from monitor.monitor_typology where edition = ? and area_code = ?", [EDITION, NUENEN])
+    assert len(typology) and typology["suppressed"].all() and typology["share"].isna().all()
+
+
+def test_the_summary_warns_with_file_lines_and_codes(published_2017):
+    summary = _summary(published_2017)
+    assert "0 failed, 1 warning(s)" in summary
+    assert "WARNING raw/kwb_key_figures:raw_kwb_unusable_rows" in summary
+    assert "kwb.csv: 14 row(s) not usable (GM0820 Nuenen, Gerwen en Nederwetten), line(s) 10809-10822" in summary
+    assert "GM0820 Nuenen, Gerwen en Nederwetten: no gemeente row in the CBS key figures and no respondents" in summary, summary
+    assert "PersonenPerSoortUitkeringBijstand" in summary and "MateVanStedelijkheid" in summary
+
+
+def test_margins_source_and_absent_covariates_are_recorded(published_2017):
+    sources = published_2017.query(
+        "select distinct margins_source from weighting.gemeente_weights where edition = ?", [EDITION])["margins_source"]
+    assert sources.tolist() == [f"kwb.csv + {SUPPLEMENT_FILENAME}: " + ",".join(WEIGHTING_COLUMNS_ABSENT)]
+    absent = published_2017.query(
+        "select distinct covariates_absent from monitor.monitor_small_area_validation where edition = ?", [EDITION])
+    absent = set(absent["covariates_absent"].item().split(","))
+    assert {"cov_bijstand_per_1000", "cov_urbanity", "cov_pct_single_households", "cov_pct_owner_occupied"} <= absent
+    assert "cov_mean_income_per_inhabitant" not in absent  # the export has incomes
+
+
+def test_every_real_buurt_gets_a_small_area_estimate(published_2017):
+    real = load_kwb(KWB_2017, EDITION).frame
+    brabant = set(brabant_gemeenten(EDITION)["gemeente_code"])
+    buurten = set(real.loc[(real["region_type"] == "Buurt") & real["gemeente_code"].isin(brabant), "region_code"])
+    estimated = set(published_2017.query(
+        "select distinct area_code from monitor.monitor_small_area_estimates where edition = ? and area_level = 'buurt'",
+        [EDITION])["area_code"])
+    assert len(buurten) == 1_895 - 10  # the real 2017 layout less the 10 broken buurten of Nuenen
+    assert estimated == buurten
+
+
+def test_respondents_in_nuenen_block_until_its_rows_are_supplied(tmp_path, demo_2017_kwb):
+    landing = _real_landing(tmp_path, keep_nuenen=True)
+    supplement = landing / str(EDITION) / SUPPLEMENT_FILENAME
+    write_supplement([_margins(demo_2017_kwb)], supplement, EDITION)  # the margins of the gemeenten it has
+    report = refresh(landing, tmp_path / "warehouse")
+    failed = {c.name.split(":")[-1]: c for c in report.failed_checks}
+    assert "raw_survey_gemeenten_have_cbs_margins" in failed, [c.name for c in report.failed_checks]
+    assert NUENEN in failed["raw_survey_gemeenten_have_cbs_margins"].detail
+    assert "kwb_supplement.csv" in failed["raw_survey_gemeenten_have_cbs_margins"].what_to_do
+    assert not report.published
+
+    # the data engineer adds Nuenen's rows from another delivery
+    nuenen_rows = supplement_rows(demo_2017_kwb, EDITION, gemeenten=[NUENEN])
+    write_supplement([nuenen_rows, _margins(demo_2017_kwb)], supplement, EDITION)
+    report = refresh(landing, tmp_path / "warehouse")
+    assert report.ok, report.error or [(c.name, c.detail) for c in report.failed_checks]
+    built = BuiltWarehouse(landing, tmp_path / "warehouse", report, {}, None)
+    nuenen = built.query("select margins_source, n_respondents from weighting.gemeente_weights "
+                         "where edition = ? and gemeente_code = ?", [EDITION, NUENEN])
+    assert nuenen["margins_source"].item() == SUPPLEMENT_FILENAME and nuenen["n_respondents"].item() > 0
+    published = built.query("select suppressed from monitor.monitor_area_estimates where edition = ? "
+                            "and area_code = ? and indicator = 'veerkracht_score'", [EDITION, NUENEN])
+    assert not published["suppressed"].item()
+
+
+def test_an_export_of_another_region_is_refused_at_the_raw_stage(tmp_path):
+    landing = tmp_path / "landing"
+    generate_demo_edition(landing, 2019, seed=SEED, n_respondents=1_000)
+    shutil.copy(KWB_2019, landing / "2019" / "kwb.csv")
+    report = refresh(landing, tmp_path / "warehouse")
+    assert not report.published
+    contract = next(c for c in report.failed_checks if c.name.endswith("raw_kwb_key_figures_contract"))
+    assert "Noord-Brabant gemeenten of the 2019 layout" in contract.detail
