@@ -228,3 +228,17 @@ def test_missing_columns_are_named(inputs, frame, column):
 def test_unknown_method_is_refused(inputs):
     with pytest.raises(ValueError, match="method"):
         small_area_estimates(*inputs, method="magic")
+
+
+def test_a_covariate_the_file_lacks_is_gone_without_and_listed(inputs):
+    resp, areas, direct = inputs
+    result = small_area_estimates(resp, areas.assign(cov_bijstand=np.nan), direct)
+    assert result.estimates["estimate"].notna().any()
+    assert set(result.validation["covariates_absent"]) == {"cov_bijstand"}
+    assert result.diagnostics["editions"][str(areas["edition"].iloc[0])]["covariates_absent"] == ["cov_bijstand"]
+
+
+def test_without_any_covariate_the_model_refuses_and_names_them(inputs):
+    resp, areas, direct = inputs
+    with pytest.raises(ValueError, match=r"only 0 CBS covariate\(s\) have values \(none\); absent: cov_income, cov_bijstand"):
+        small_area_estimates(resp, areas.assign(cov_income=np.nan, cov_bijstand=np.nan), direct)

@@ -41,7 +41,7 @@ e.g. the 2017 export in the shared test data has no bijstand, urbanity, househol
 owner-occupied homes) are NULL throughout in ``int_small_area_covariates``; the model goes
 without them (``design_matrix`` drops all-NULL columns), lists them per edition in
 ``monitor_small_area_validation.covariates_absent`` and the diagnostics, and refuses only when
-fewer than ``MIN_COVARIATES`` remain.
+fewer than ``MIN_COVARIATES`` (1) remain.
 
 Benchmarking: per edition, level, gemeente and indicator, every area's model estimate is
 shifted by the same amount so that the adults-weighted mean of the model estimates of all the
@@ -125,9 +125,9 @@ METHODS = ("fay_herriot", "nested_error")
 DEFAULT_METHOD = "fay_herriot"
 LEVELS = ("wijk", "buurt")
 MIN_DIRECT_RESPONDENTS = 10  # direct_estimate is published from this many respondents (section 6)
-# CBS covariates (cov_*) an edition's file must carry for the model to borrow strength from:
-# with fewer, the estimates would be little more than the gemeente mean, so the step refuses.
-MIN_COVARIATES = 3
+# CBS covariates (cov_*) an edition's file must carry for the model to tell the areas of a
+# gemeente apart: without any, every area would get its gemeente's mean, so the step refuses.
+MIN_COVARIATES = 1
 Z = 1.959963984540054
 
 RESPONDENT_COLUMNS = ("edition", "resp_id", "gemeente_code", "buurt_code", "wijk_code", "weight", *INDICATORS)
