@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 from monitor import settings
@@ -58,25 +59,30 @@ def _demo_data(args: argparse.Namespace) -> int:
 def _refresh(args: argparse.Namespace) -> int:
     from monitor.landing.discover import LandingError, find_editions
     from orchestration.lock import WarehouseBusy
-    from orchestration.refresh import dagster_home, render_summary, run_refresh
+    from orchestration.refresh import dagster_home, failure_summary, render_summary, run_refresh
 
     try:
         found = find_editions(settings.landing_dir(), args.edition)
     except LandingError as err:
         print(f"monitor refresh: {err}", file=sys.stderr)
         return 2
-    dagster_home()
     print(
         f"monitor refresh: edition(s) {[f.edition for f in found]} from {settings.landing_dir()} "
         f"into {settings.duckdb_path()}",
         flush=True,
     )
+    started = time.time()
     try:
+        dagster_home()
         report = run_refresh(args.edition, wait=not args.no_wait)
+        summary = render_summary(report, settings.duckdb_path())
     except WarehouseBusy as err:
         print(f"monitor refresh: {err}", file=sys.stderr)
         return 3
-    print(render_summary(report, settings.duckdb_path()))
+    except Exception as err:  # noqa: BLE001 - whatever stopped it, the refresh ends in a summary with what to do
+        print(failure_summary(err, [f.edition for f in found], started), flush=True)
+        return 1
+    print(summary)
     return 0 if report.ok else 1
 
 

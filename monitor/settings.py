@@ -9,6 +9,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DUCKDB_FILENAME = "warehouse.duckdb"  # not monitor.duckdb: `monitor.x` would be ambiguous
+# the file readers open: schema monitor as last published, a copy the refresh never opens
+# (replaced whole at each publication), so a reader never blocks a refresh nor is refused;
+# again not monitor.duckdb, for the same reason
+PUBLISHED_FILENAME = "published.duckdb"
 
 
 def _resolve(value: str) -> Path:
@@ -28,6 +32,11 @@ def warehouse_dir() -> Path:
 
 def duckdb_path() -> Path:
     return warehouse_dir() / DUCKDB_FILENAME
+
+
+def published_path(warehouse: Path | None = None) -> Path:
+    """The published tables for readers, beside the warehouse file (warehouse: its folder)."""
+    return (warehouse or warehouse_dir()) / PUBLISHED_FILENAME
 
 
 def demo_truth_dir(landing: Path | None = None) -> Path:

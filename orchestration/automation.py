@@ -1,5 +1,6 @@
 """Routine refreshes: a sensor that notices a new edition folder in the landing zone, makes it
-a partition and requests its run; a yearly schedule that refreshes every known edition."""
+a partition and requests its run; a yearly schedule that refreshes every known edition; and a
+sensor that keeps the run queue moving after a killed refresh (orchestration/lock.py)."""
 
 from dagster import (
     DefaultScheduleStatus,
@@ -68,3 +69,23 @@ def yearly_refresh_schedule(context: ScheduleEvaluationContext):
         return SkipReason("no edition registered yet; the new-edition sensor registers them")
     year = context.scheduled_execution_time.year
     return [RunRequest(partition_key=edition, run_key=f"yearly-{year}-{edition}") for edition in known]
+
+
+@sensor(
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description=(
+        "Marks runs whose process is gone (a refresh killed with kill -9, an OOM kill) failed, so that the "
+        "runs queued behind them start; the holder of the warehouse lock does the same (orchestration/recovery.py)."
+    ),
+)
+def stale_run_sensor(context: SensorEvaluationContext):
+    from orchestration.recovery import mark_stale_runs_failed
+
+    lines = mark_stale_runs_failed(context.instance, f"the sensor {STALE_RUN_SENSOR}")
+    for line in lines:
+        context.log.warning(line)
+    return SkipReason("; ".join(lines) if lines else "no run whose process is gone")
+
+
+STALE_RUN_SENSOR = stale_run_sensor.name

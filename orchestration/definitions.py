@@ -3,7 +3,7 @@
 from dagster import Definitions, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules
 
 from orchestration.assets import dbt, exports, factsheets, importance, publish, raw, small_area, weighting
-from orchestration.automation import new_edition_sensor, yearly_refresh_schedule
+from orchestration.automation import new_edition_sensor, stale_run_sensor, yearly_refresh_schedule
 from orchestration.checks import marts as mart_checks
 from orchestration.checks import raw as raw_checks
 from orchestration.checks import small_area as small_area_checks
@@ -20,7 +20,7 @@ def build_definitions() -> Definitions:
         assets=load_assets_from_modules([raw, dbt, weighting, importance, small_area, publish, exports, factsheets]),
         asset_checks=load_asset_checks_from_modules([raw_checks, staging_checks, weighting_checks, mart_checks, small_area_checks]),
         jobs=[monitor_refresh_job, fetch_cbs_job],
-        sensors=[new_edition_sensor],
+        sensors=[new_edition_sensor, stale_run_sensor],
         schedules=[yearly_refresh_schedule],
         resources=build_resources(),
         loggers={"console": progress_console_logger},

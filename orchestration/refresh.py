@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import textwrap
+import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from dagster import DagsterInstance
 
 from monitor import settings
 from monitor.exports.tabellenboek import workbook_name
-from monitor.landing.discover import find_editions
+from monitor.landing.discover import find_editions, skipped_folders
 from orchestration.lock import warehouse_lock
 from orchestration.partitions import EDITION_PARTITIONS_NAME
 
@@ -60,6 +62,8 @@ class RefreshReport:
     step_seconds: dict[str, float] = field(default_factory=dict)
     published: list[int] = field(default_factory=list)  # editions whose checked tables reached schema monitor
     editions: list[int] = field(default_factory=list)
+    candidates: list[int] = field(default_factory=list)  # editions whose candidate tables were built in schema audit
+    notes: list[str] = field(default_factory=list)  # what the refresh noticed and did besides (not errors)
 
     @property
     def failed_checks(self) -> list[CheckSummary]:
@@ -120,7 +124,7 @@ def _failure_message(event, edition: int) -> str:
 
     error = event.event_specific_data.error
     message = str((error.cause or error).message).strip()
-    return f"{event.step_key}: {message}\nwhat to do: {step_advice(event.step_key, edition)}"
+    return f"{event.step_key}: {message}\nwhat to do: {step_advice(event.step_key, edition, message)}"
 
 
 def register_editions(instance: DagsterInstance, editions: list[int]) -> None:
@@ -138,6 +142,13 @@ def _published(result) -> bool:
     return any(event.asset_key == published_key(LOG_TABLE) for event in result.get_asset_materialization_events())
 
 
+def _built_candidate(result) -> bool:
+    """Whether the run built any candidate table in schema audit."""
+    from orchestration.warehouse import AUDIT
+
+    return any(event.asset_key.path[0] == AUDIT for event in result.get_asset_materialization_events())
+
+
 def _refresh_edition(job, instance: DagsterInstance, edition: int) -> RefreshReport:
     result = job.execute_in_process(
         run_config=_run_config(), instance=instance, partition_key=str(edition), raise_on_error=False
@@ -146,6 +157,7 @@ def _refresh_edition(job, instance: DagsterInstance, edition: int) -> RefreshRep
     return RefreshReport(
         editions=[edition],
         published=[edition] if _published(result) else [],
+        candidates=[edition] if _built_candidate(result) else [],
         success=result.success,
         run_ids=[result.run_id],
         checks=_check_summaries(result, edition),
@@ -168,8 +180,9 @@ def run_refresh(
         dagster_home()
         instance = DagsterInstance.get()
     found = [f.edition for f in find_editions(settings.landing_dir(), editions)]
+    notes = skipped_folders(settings.landing_dir())
     job = build_definitions().resolve_job_def(REFRESH_JOB_NAME)
-    with warehouse_lock(settings.duckdb_path(), wait=wait):
+    with warehouse_lock(settings.duckdb_path(), wait=wait, on_taken=lambda: notes.extend(_recover(instance))):
         register_editions(instance, found)
         reports = [_refresh_edition(job, instance, edition) for edition in found]
     return RefreshReport(
@@ -181,7 +194,18 @@ def run_refresh(
         step_seconds={k: v for r in reports for k, v in r.step_seconds.items()},
         published=[e for r in reports for e in r.published],
         editions=found,
+        candidates=[e for r in reports for e in r.candidates],
+        notes=notes,
     )
+
+
+def _recover(instance: DagsterInstance) -> list[str]:
+    """What `monitor refresh` does on taking the warehouse lock: mark the runs of killed
+    refreshes failed and remove what they left (orchestration.recovery)."""
+    from orchestration.lock import CLI_HOLDER
+    from orchestration.recovery import recover
+
+    return recover(instance, settings.duckdb_path(), f"{CLI_HOLDER} (pid {os.getpid()})", say=lambda line: None)
 
 
 # -- summary --------------------------------------------------------------------------------
@@ -284,12 +308,91 @@ def _publication_lines(report: RefreshReport) -> list[str]:
     for edition in report.editions:
         if edition in report.published:
             lines.append(f"edition {edition} published: its checked tables are in schema monitor")
+            continue
+        unchanged = f"edition {edition} NOT published: schema monitor still holds what it held before this refresh; "
+        if edition in report.candidates:
+            lines.append(unchanged + "the candidate that did not pass is in schema audit for inspection")
         else:
-            lines.append(
-                f"edition {edition} NOT published: schema monitor still holds what it held before this refresh; "
-                "the unchecked candidate is in schema audit for inspection"
-            )
+            lines.append(unchanged + f"the run stopped at {_stop_point(report, edition)} before any candidate was built")
     return lines
+
+
+def _stop_point(report: RefreshReport, edition: int) -> str:
+    """The first failed step (or failed blocking check) of the edition's run, with its stage."""
+    from orchestration.checks.remedies import STAGES
+
+    steps = [s.split(" ", 1)[1] for s in report.failed_steps if s.split(" ", 1)[0] == str(edition)]
+    if steps:
+        stage = STAGES.get(steps[0].split("_", 1)[0])
+        return f"step {steps[0]}" + (f" (stage {stage})" if stage else "")
+    checks = [c for c in report.failed_checks if c.edition == edition]
+    if checks:
+        return f"check {checks[0].name} (stage {checks[0].stage})"
+    return "its start (no step ran; see the Dagster run's log)"
+
+
+def failure_summary(error: BaseException, editions: list[int], started: float) -> str:
+    """The summary of a refresh that an error stopped outside the steps (e.g. Dagster's own
+    storage on a full disk): which editions were not published, the error in one line, what to
+    do, and where the full traceback went."""
+    from orchestration.checks.remedies import advice_by_cause
+
+    chain = _error_chain(error)
+    places = [Path(os.environ.get("DAGSTER_HOME") or settings.warehouse_dir() / "dagster_home"), settings.warehouse_dir()]
+    what_to_do = advice_by_cause("\n".join(chain), None, places)
+    written, where = _write_traceback(error)
+    lines = ["", "=" * 72, "monitor refresh: FAILED   (stopped by an error outside the pipeline's steps)"]
+    lines += _published_since(settings.duckdb_path(), editions, started)
+    lines.append(f"error: {chain[-1]}")
+    lines += textwrap.wrap(
+        f"what to do: {what_to_do or 'Fix the cause the error names (the full traceback shows where it arose) and run `monitor refresh` again; if it is not in your data or machine, report it to the maintainers with the traceback.'}",
+        100, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False,  # paths stay whole
+    )
+    lines.append(f"full traceback: {where}")
+    lines.append("=" * 72)
+    return "\n".join(lines) + ("" if written else "\n" + "".join(traceback.format_exception(error)))
+
+
+def _error_chain(error: BaseException) -> list[str]:
+    """The one-line messages of the error and of the errors it came from: the outermost first,
+    the innermost (the real cause, e.g. sqlite3.OperationalError) last."""
+    chain, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        chain.append(f"{type(error).__module__}.{type(error).__qualname__}: {' '.join(str(error).split())}"[:500])
+        error = error.__cause__ or error.__context__
+    return chain
+
+
+def _write_traceback(error: BaseException) -> tuple[bool, str]:
+    """Write the full traceback under the warehouse (logs/); where it is, or why it is below."""
+    path = settings.warehouse_dir() / "logs" / f"refresh-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+    except OSError as cannot:
+        return False, f"below (it could not be written to {path}: {cannot})"
+    return True, str(path)
+
+
+def _published_since(database: Path, editions: list[int], started: float) -> list[str]:
+    """Which editions this refresh published before the error, from the publication log."""
+    published: set[int] = set()
+    try:
+        with duckdb.connect(str(database), read_only=True) as conn:
+            published = {
+                e for (e,) in conn.execute(
+                    "select distinct edition from monitor.monitor_publication_log where epoch(published_at) >= ?",
+                    [started],
+                ).fetchall()
+            }
+    except (duckdb.Error, OSError):
+        pass  # no warehouse or no log yet: nothing was published
+    return [
+        f"edition {e} published: its checked tables are in schema monitor" if e in published
+        else f"edition {e} NOT published: schema monitor still holds what it held before this refresh"
+        for e in editions
+    ]
 
 
 def _output_lines(warehouse: Path, editions: list[int]) -> list[str]:
@@ -317,6 +420,7 @@ def render_summary(report: RefreshReport, database: Path) -> str:
         lines.append(f"  FAILED {check.name} (edition {check.edition}, stage: {check.stage})")
         lines += [f"    {line}" for line in check.detail.splitlines()]
         lines += textwrap.wrap(f"what to do: {check.what_to_do}", 100, initial_indent="    ", subsequent_indent="      ")
+    lines += [f"note: {note}" for note in report.notes]
     lines += _publication_lines(report)
     if report.failed_steps:
         lines.append(f"failed steps: {', '.join(report.failed_steps)}")

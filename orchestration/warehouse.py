@@ -5,9 +5,18 @@ touches another's rows, and readers see either the old or the new rows of an edi
 
 Write-audit-publish: the monitor tables are written and checked in schema AUDIT; `publish`
 copies an edition's checked rows of every table into schema PUBLISHED in ONE transaction,
-so readers of `monitor` see all of an edition's new tables or none of them."""
+so readers of `monitor` see all of an edition's new tables or none of them.
+
+Readers open another file: after each publication `write_reader_copy` writes the whole schema
+PUBLISHED into a new DuckDB file and renames it over `published.duckdb` (settings.
+published_path). The refresh never opens that file, so a reader there neither blocks a refresh
+(DuckDB lets no writer in while any reader has the file open) nor is refused while steps
+write; a reader who has the old file open keeps reading the old publication, whole."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -103,3 +112,71 @@ def replace_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str, fram
     finally:
         conn.unregister("incoming_rows")
     return len(frame)
+
+
+READER_COPY_ALIAS = "publishing"  # the new file's catalog name while it is being written
+READER_COPY_WORK = ".{name}.tmp-"  # hidden work name beside the target; recovery.remove_leftovers knows it
+
+
+def reader_copy_work_file(target: Path) -> Path:
+    """Where the next reader copy is written before the rename (per process: a file left by a
+    killed refresh is recognisable, and recovery.remove_leftovers deletes it)."""
+    return target.with_name(READER_COPY_WORK.format(name=target.name) + str(os.getpid()))
+
+
+def write_reader_copy(conn: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
+    """Write every table and view of schema PUBLISHED of `conn`'s database into a new DuckDB
+    file and put it in the place of `target` in one rename; returns the rows per table.
+    Call it after the publication committed: the copy is exactly what was published."""
+    target = Path(target)
+    work = reader_copy_work_file(target)
+    work.unlink(missing_ok=True)
+    source = conn.execute("select current_database()").fetchone()[0]
+    try:
+        conn.execute(f"attach '{work}' as {READER_COPY_ALIAS}")
+        try:
+            rows = _copy_published_schema(conn, source)
+            conn.execute(f"checkpoint {READER_COPY_ALIAS}")  # all in the file itself, no WAL beside it
+        finally:
+            conn.execute(f'use "{source}"')
+            conn.execute(f"detach {READER_COPY_ALIAS}")
+        os.replace(work, target)  # atomic: a reader opens the old file or the new one, never half of one
+        _sync_folder(target.parent)
+    except BaseException:
+        work.unlink(missing_ok=True)
+        raise
+    return rows
+
+
+def _copy_published_schema(conn: duckdb.DuckDBPyConnection, source: str) -> dict[str, int]:
+    """Tables first, then the views, whose SQL (e.g. `from monitor.x`) then binds to the
+    copy's own tables."""
+    conn.execute(f"create schema {READER_COPY_ALIAS}.{PUBLISHED}")
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "select table_name from duckdb_tables() where database_name = ? and schema_name = ? order by 1",
+            [source, PUBLISHED],
+        ).fetchall()
+    ]
+    rows = {}
+    for table in tables:
+        conn.execute(f'create table {READER_COPY_ALIAS}.{PUBLISHED}."{table}" as select * from "{source}".{PUBLISHED}."{table}"')
+        rows[table] = conn.execute(f'select count(*) from {READER_COPY_ALIAS}.{PUBLISHED}."{table}"').fetchone()[0]
+    views = conn.execute(
+        "select sql from duckdb_views() where database_name = ? and schema_name = ? and not internal order by view_name",
+        [source, PUBLISHED],
+    ).fetchall()
+    conn.execute(f"use {READER_COPY_ALIAS}")
+    for (sql,) in views:
+        conn.execute(sql)
+    return rows
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable (the folder's entry), so a crash cannot bring back the old file."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -34,6 +34,26 @@ def edition_folders(landing: Path) -> list[Path]:
     return sorted(p for p in landing.iterdir() if p.is_dir() and EDITION_FOLDER.match(p.name))
 
 
+def skipped_folders(landing: Path) -> list[str]:
+    """The folders of the landing zone not taken as editions, each with why (hidden folders
+    such as .git are not mentioned): a refresh says so rather than skip them without a word."""
+    if not landing.is_dir():
+        return []
+    lines = []
+    for folder in sorted(p for p in landing.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if EDITION_FOLDER.match(folder.name):
+            continue
+        year = re.match(r"(19|20)\d{2}", folder.name)
+        why = (
+            f"an edition folder is named by its year alone; to refresh this delivery as edition {year[0]}, "
+            f"put its files in {landing / year[0]}"
+            if year
+            else "not named like an edition year (e.g. 2018)"
+        )
+        lines.append(f"{folder} not taken as an edition: {why}")
+    return lines
+
+
 def _survey_file(folder: Path) -> Path:
     found = [folder / f"survey{suffix}" for suffix in SURVEY_SUFFIXES if (folder / f"survey{suffix}").exists()]
     if not found:

@@ -1,15 +1,25 @@
 """Replacing an output folder for people (tabellenboek, factsheets) as a whole: the new
 folder is built beside the old one and put in its place at the end, so a reader never sees a
-half-written folder and a failed run leaves the previous one."""
+half-written folder and a failed run leaves the previous one.
+
+A kill -9 in the middle leaves the hidden work folder behind (a failed run removes its own):
+`remove_leftover_work_folders` removes them, called by the next run once it holds the
+warehouse lock (orchestration.recovery), which proves no live process is writing them."""
 
 from __future__ import annotations
 
 import ctypes
 import errno
 import os
+import re
 import shutil
 import time
 from pathlib import Path
+
+# The hidden work folders beside an output folder <name>: ".<name>.building-*" (the
+# tabellenboek, monitor/exports/tabellenboek.py), ".<name>.tmp-*" (the factsheets,
+# monitor/factsheets/write.py) and ".<name>.old-*" (the previous folder, swap_by_renames below).
+WORK_FOLDER = re.compile(r"^\.(?P<target>[^/]+)\.(?:building|tmp|old)-[^/]+$")
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -54,3 +64,21 @@ def swap_by_renames(new: Path, target: Path) -> None:
         os.rename(old, target)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def leftover_work_folders(parent: Path) -> list[Path]:
+    """The work folders of a folder swap in `parent` (e.g. exports/ or factsheets/)."""
+    if not parent.is_dir():
+        return []
+    return sorted(p for p in parent.iterdir() if p.is_dir() and not p.is_symlink() and WORK_FOLDER.match(p.name))
+
+
+def remove_leftover_work_folders(parents: list[Path]) -> list[Path]:
+    """Delete the work folders in each of `parents`; only for a caller that knows no live
+    process writes them (the holder of the warehouse lock). Returns what it removed."""
+    removed = []
+    for parent in parents:
+        for folder in leftover_work_folders(parent):
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed

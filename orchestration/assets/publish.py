@@ -5,15 +5,22 @@ suites and dbt tests, all blocking). This asset runs only when every one of thos
 passed (Dagster does not start an asset downstream of a failed blocking check); it then
 copies the edition's checked rows into schema `monitor` in one transaction and logs the
 publication in monitor.monitor_publication_log. A failed check therefore leaves `monitor`
-exactly as it was, and the failed candidate stays in `audit` for inspection."""
+exactly as it was, and the failed candidate stays in `audit` for inspection.
+
+After the commit it writes the whole schema `monitor` into `published.duckdb` beside the
+warehouse (warehouse.write_reader_copy), the file readers open: a new file renamed into place,
+so readers never block the refresh and never see half a publication."""
+
+from pathlib import Path
 
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 from dagster_duckdb import DuckDBResource
 
+from monitor.settings import published_path
 from orchestration.metadata import markdown_table
 from orchestration.partitions import edition_of, editions
-from orchestration.warehouse import AUDIT, PUBLISHED, publish_edition
+from orchestration.warehouse import AUDIT, PUBLISHED, publish_edition, write_reader_copy
 
 # monitor tables with one set of rows per edition, and tables that compare editions
 EDITION_TABLES = {
@@ -84,7 +91,10 @@ def publish_monitor_tables(context: AssetExecutionContext, warehouse: DuckDBReso
     with warehouse.get_connection() as conn:
         rows = publish_edition(conn, list(EDITION_TABLES), list(WHOLE_TABLES), edition, after)
         flagged = conn.execute(f"select count(*) from {PUBLISHED}.monitor_below_gemeente where edition = ?", [edition]).fetchone()[0]
-    context.log.info(f"edition {edition}: published {len(rows)} tables into schema {PUBLISHED} ({sum(rows.values()):,} rows)")
+        context.log.info(f"edition {edition}: published {len(rows)} tables into schema {PUBLISHED} ({sum(rows.values()):,} rows)")
+        readers = _write_reader_copy(conn, warehouse)
+    if readers is not None:
+        context.log.info(f"schema {PUBLISHED} for readers: {readers}")
     for table, n in rows.items():
         metadata = {"rows": n, "published_from": f"{AUDIT}.{table}"}
         if table == "monitor_small_area_estimates":
@@ -93,5 +103,19 @@ def publish_monitor_tables(context: AssetExecutionContext, warehouse: DuckDBReso
     summary = pd.DataFrame({"table": [f"{PUBLISHED}.{t}" for t in rows], "rows": list(rows.values())})
     yield MaterializeResult(
         asset_key=published_key(LOG_TABLE),
-        metadata={"edition": edition, "published": MetadataValue.md(markdown_table(summary))},
+        metadata={
+            "edition": edition,
+            "published": MetadataValue.md(markdown_table(summary)),
+            **({"readers_open": MetadataValue.path(str(readers))} if readers is not None else {}),
+        },
     )
+
+
+def _write_reader_copy(conn, warehouse: DuckDBResource) -> Path | None:
+    """Replace published.duckdb beside the warehouse file by the schema just published (none
+    for an in-memory warehouse)."""
+    if warehouse.database == ":memory:":
+        return None
+    target = published_path(Path(warehouse.database).parent)
+    write_reader_copy(conn, target)
+    return target

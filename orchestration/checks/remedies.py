@@ -4,9 +4,15 @@ summary and the check metadata in the Dagster UI show beside the failure.
 The advice depends on the stage the check guards (a delivery problem at the raw stage, a model
 defect at the audit stage) and, for the raw and weighting checks, on the check itself."""
 
+import re
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from dagster import AssetKey
+
+from monitor.settings import published_path, warehouse_dir
+from orchestration.lock import DUCKDB_LOCK_ERROR, duckdb_lock_holder
 
 # the first part of an asset key is its schema, which is its stage in the flow
 STAGES = {
@@ -85,7 +91,82 @@ STEP_ADVICE = [
 ]
 
 
-def step_advice(step_key: str, edition: int | None) -> str:
-    """What to do when a step raised an error (rather than a check failing)."""
+def step_advice(step_key: str, edition: int | None, error: str = "") -> str:
+    """What to do when a step raised `error` (rather than a check failing): advice by cause
+    where the error shows one (a lock, a full disk, ...), else by the step's stage."""
+    by_cause = advice_by_cause(error, edition)
+    if by_cause is not None:
+        return f"{by_cause} {UNPUBLISHED}"
     text = next((t for prefix, t in STEP_ADVICE if step_key.startswith(prefix)), "The step raised the error above; fix its cause and refresh the edition again.")
     return f"{text} {UNPUBLISHED}".format(edition=edition if edition is not None else "<edition>")
+
+
+# -- advice by cause: what the raised error says went wrong, whichever step raised it ---------
+
+DISK_FULL = re.compile(
+    r"No space left on device|database or disk is full|disk I/O error|\[Errno 28\]|ENOSPC|Disk quota exceeded",
+    re.IGNORECASE,
+)
+NOT_WRITABLE = re.compile(r"Permission denied|Read-only file system|attempt to write a readonly database", re.IGNORECASE)
+OUT_OF_MEMORY = re.compile(r"Out of Memory|MemoryError|Cannot allocate memory", re.IGNORECASE)
+_QUOTED_PATH = re.compile(r"[\"'](/[^\"']+)[\"']")
+
+
+def advice_by_cause(error: str, edition: int | None = None, places: list[Path] | None = None) -> str | None:
+    """Advice that fits the cause an error message shows, or None when it shows none of these
+    (then the stage's advice applies). `places`: the folders the refresh writes (the warehouse,
+    DAGSTER_HOME), to find the full disk when the message names no file."""
+    again = f"run `monitor refresh --edition {edition}` again" if edition is not None else "run `monitor refresh` again"
+    if DUCKDB_LOCK_ERROR.search(error):
+        holder = duckdb_lock_holder(error) or "another process"
+        return (
+            f"The DuckDB file is open in {holder}, which holds its lock, so the refresh cannot write it. Close "
+            f"that connection (or end that process) and {again}. Readers should open {published_path()} "
+            "read-only instead: the refresh never opens that file, so a reader there never blocks it."
+        )
+    if DISK_FULL.search(error):
+        return disk_full_advice(_named_path(error) or full_disk(places or [warehouse_dir()]), again)
+    if NOT_WRITABLE.search(error):
+        where = _named_path(error)
+        return (
+            f"{'The file ' + str(where) if where else 'A file the refresh writes'} cannot be written (permissions, "
+            f"or a file system mounted read-only): make it writable for this user and {again}."
+        )
+    if OUT_OF_MEMORY.search(error):
+        return f"The machine ran out of memory: stop other large jobs (or give it more memory) and {again}."
+    return None
+
+
+def disk_full_advice(path: Path, again: str = "run `monitor refresh` again") -> str:
+    """What to say when writing failed for lack of disk space (or a failing disk)."""
+    folder = _existing(path)
+    folder = folder if folder.is_dir() else folder.parent
+    try:
+        free = f" ({shutil.disk_usage(folder).free / 2**20:,.1f} MiB free)"
+    except OSError:
+        free = ""
+    return f"The disk holding {path} is full or failing{free}: free space there (`df -h {folder}` shows it) and {again}."
+
+
+def full_disk(places: list[Path]) -> Path:
+    """Of the folders the refresh writes, the one on the file system with the least free space
+    (the likely full one); the first when none can be measured."""
+    def free(path: Path) -> float:
+        try:
+            return shutil.disk_usage(_existing(path)).free
+        except OSError:
+            return float("inf")
+
+    return min(places, key=free)
+
+
+def _existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _named_path(error: str) -> Path | None:
+    """The first absolute file path quoted in an error message (DuckDB and OSError quote them)."""
+    match = _QUOTED_PATH.search(error)
+    return Path(match[1]) if match else None
