@@ -189,9 +189,13 @@ def test_valid_kwb_passes_the_raw_cbs_suite():
     from monitor.cbs import kwb_variables
 
     frame = load_kwb(CORPUS / "valid_kwb.csv", EDITION).frame
-    specs = suite.build_suite(EDITION, brabant_gemeenten(EDITION).gemeente_code.tolist(), kwb_variables("weighting"))
-    outcome = validate_frame(frame, suite.SUITE_NAME, "valid_kwb.csv", specs)
+    outcome = validate_frame(frame, suite.SUITE_NAME, "valid_kwb.csv", suite.build_suite(EDITION))
     assert outcome.success, outcome.failure_text()
+    respondents = pd.Series(1, index=brabant_gemeenten(EDITION)["gemeente_code"])  # everyone has respondents
+    coverage = suite.gemeente_coverage(frame, brabant_gemeenten(EDITION), respondents, kwb_variables("weighting"))
+    for name, specs in [("gemeenten", suite.build_layout_suite(EDITION)), ("margins", suite.build_margins_suite(EDITION, coverage))]:
+        outcome = validate_frame(coverage, f"{suite.SUITE_NAME}_{name}", "valid_kwb.csv", specs)
+        assert outcome.success, outcome.failure_text()
 
 
 # --- end to end: `monitor refresh` stops, builds nothing downstream, leaves the file ---------

@@ -30,7 +30,9 @@ def _edition_rows(warehouse: DuckDBResource, table: str, edition_column: str, ed
 
 
 def survey_layout(warehouse: DuckDBResource, edition: int) -> "raw_survey_responses.EditionLayout":
-    """The Brabant gemeenten and buurten of the edition's CBS file, as loaded in raw."""
+    """The Brabant gemeenten of the edition (reference seed) and the buurten of its CBS file, as
+    loaded in raw. Whether a respondent's gemeente has usable CBS figures is the check
+    raw_survey_gemeenten_have_cbs_margins's question, with its own advice."""
     brabant = brabant_gemeenten(edition)["gemeente_code"].tolist()
     with warehouse.get_connection() as conn:
         regions = conn.execute(
@@ -40,7 +42,7 @@ def survey_layout(warehouse: DuckDBResource, edition: int) -> "raw_survey_respon
         ).df()
     return raw_survey_responses.EditionLayout(
         edition=edition,
-        gemeente_codes=sorted(regions.loc[regions.region_type == "Gemeente", "region_code"]),
+        gemeente_codes=sorted(brabant),
         buurt_codes=sorted(regions.loc[regions.region_type == "Buurt", "region_code"]),
     )
 
