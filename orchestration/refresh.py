@@ -50,6 +50,7 @@ class CheckSummary:
     edition: int | None = None
     stage: str = ""
     what_to_do: str = ""
+    blocking: bool = True  # False for a WARN result: reported, never a failure of the refresh
 
 
 @dataclass
@@ -67,7 +68,11 @@ class RefreshReport:
 
     @property
     def failed_checks(self) -> list[CheckSummary]:
-        return [c for c in self.checks if not c.passed]
+        return [c for c in self.checks if not c.passed and c.blocking]
+
+    @property
+    def warnings(self) -> list[CheckSummary]:
+        return [c for c in self.checks if not c.passed and not c.blocking]
 
     @property
     def ok(self) -> bool:
@@ -82,6 +87,8 @@ def _run_config() -> dict:
 
 
 def _check_summaries(result, edition: int) -> list[CheckSummary]:
+    from dagster import AssetCheckSeverity
+
     from orchestration.checks.remedies import advice
 
     summaries = []
@@ -89,7 +96,8 @@ def _check_summaries(result, edition: int) -> list[CheckSummary]:
         meta = evaluation.metadata or {}
         detail = meta.get("failure_summary")
         key = evaluation.asset_check_key
-        guidance = advice(key.asset_key, key.name, edition)
+        blocking = evaluation.severity == AssetCheckSeverity.ERROR
+        guidance = advice(key.asset_key, key.name, edition, blocking)
         summaries.append(
             CheckSummary(
                 name=key.to_user_string(),
@@ -98,6 +106,7 @@ def _check_summaries(result, edition: int) -> list[CheckSummary]:
                 edition=edition,
                 stage=guidance.stage,
                 what_to_do="" if evaluation.passed else guidance.what_to_do,
+                blocking=blocking,
             )
         )
     return summaries
@@ -414,8 +423,12 @@ def render_summary(report: RefreshReport, database: Path) -> str:
         "",
         "=" * 72,
         f"monitor refresh: {'OK' if report.ok else 'FAILED'}   (Dagster runs {', '.join(report.run_ids)})",
-        f"checks: {passed} passed, {len(report.failed_checks)} failed",
+        f"checks: {passed} passed, {len(report.failed_checks)} failed, {len(report.warnings)} warning(s)",
     ]
+    for check in report.warnings:
+        lines.append(f"  WARNING {check.name} (edition {check.edition}, stage: {check.stage}; does not block)")
+        lines += [f"    {line}" for line in check.detail.splitlines()]
+        lines += textwrap.wrap(f"what to do: {check.what_to_do}", 100, initial_indent="    ", subsequent_indent="      ")
     for check in report.failed_checks:
         lines.append(f"  FAILED {check.name} (edition {check.edition}, stage: {check.stage})")
         lines += [f"    {line}" for line in check.detail.splitlines()]

@@ -27,16 +27,31 @@ STAGES = {
 
 UNPUBLISHED = "Nothing was published: schema monitor still holds the previous publication."
 
+# what the CBS key figures lack is supplied beside them, which works offline too
+SUPPLY_CBS_FIGURES = (
+    "The CBS key figures lack what the edition needs (the gemeenten, columns or rows named above). "
+    "Without a network: put the missing rows or columns in <landing>/{edition}/kwb_supplement.csv, a CBS "
+    "export in any format the loader reads (e.g. the gemeente, wijk and buurt rows of the gemeente named "
+    "above, or its gemeente rows with the missing columns, exported from CBS StatLine on another machine "
+    "or taken from the nearest earlier edition's file); it only fills what the delivery lacks, and "
+    "weighting.gemeente_weights.margins_source records where each gemeente's margins came from. With a "
+    "network, `monitor fetch-cbs --year {edition} --overwrite` downloads the whole table. Then run "
+    "`monitor refresh --edition {edition}` again. "
+)
+
 BY_CHECK = {
     "raw_survey_responses_contract": (
         "The survey delivery breaks the codebook contract. Ask the supplier for a corrected file (or "
         "correct the columns and lines listed above in a copy), place it in the landing zone as the "
         "edition's survey file and run `monitor refresh --edition {edition}` again. "
     ),
-    "raw_kwb_key_figures_contract": (
-        "The CBS key figures do not fit the edition. Place the Kerncijfers wijken en buurten of "
-        "{edition} in the landing zone (`monitor fetch-cbs --year {edition} --overwrite` downloads "
-        "them) and run `monitor refresh --edition {edition}` again. "
+    "raw_kwb_key_figures_contract": SUPPLY_CBS_FIGURES,
+    "raw_survey_gemeenten_have_cbs_margins": SUPPLY_CBS_FIGURES,
+    "raw_kwb_unusable_rows": (
+        "Nothing blocks: the rows listed are not used, a gemeente without usable key figures and without "
+        "respondents is published with every figure suppressed, and the small-area model goes without absent "
+        "covariates. To use them after all, put the rows or columns in <landing>/{edition}/kwb_supplement.csv "
+        "(see the README, CBS key figures) and refresh the edition. "
     ),
     "calibration_weights_contract": (
         "The calibration weights miss a CBS margin or the trimming bound. The failing raking domains "
@@ -72,13 +87,14 @@ class Advice:
     what_to_do: str
 
 
-def advice(asset_key: AssetKey, check_name: str, edition: int | None) -> Advice:
-    """The stage a failed check guards and what to do about it."""
+def advice(asset_key: AssetKey, check_name: str, edition: int | None, blocking: bool = True) -> Advice:
+    """The stage a failed check guards and what to do about it (a warning blocks nothing, so
+    it does not say that nothing was published)."""
     schema = asset_key.path[0]
     text = BY_CHECK.get(check_name) or BY_STAGE.get(schema, "Inspect the failing rows named above and refresh again. ")
     return Advice(
         stage=STAGES.get(schema, schema),
-        what_to_do=(text + UNPUBLISHED).format(edition=edition if edition is not None else "<edition>"),
+        what_to_do=(text + (UNPUBLISHED if blocking else "")).strip().format(edition=edition if edition is not None else "<edition>"),
     )
 
 
