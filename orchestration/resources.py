@@ -122,7 +122,7 @@ def _connect(database: str, config: dict) -> duckdb.DuckDBPyConnection:
                 holder = duckdb_lock_holder(str(error)) or "another process"
                 raise WarehouseHeld(
                     f"{database} is open in {holder}, which holds DuckDB's lock on it, so the refresh cannot "
-                    f"write it ({error}). Close that connection or end that process; readers should open "
+                    f"write it ({str(error).split('. However')[0]}). Close that connection or end that process; readers should open "
                     f"{settings.published_path(Path(database).parent)} read-only instead, which a refresh never opens."
                 ) from error
             time.sleep(delay)

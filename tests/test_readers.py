@@ -15,11 +15,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_concurrency import MONITOR, _env
-from test_recovery import EDITION, SMALL, _write_instance, monitor_state, without_log
 
 from monitor.demo import generate_demo_edition
 from monitor.settings import PUBLISHED_FILENAME
+from tests.test_concurrency import MONITOR, _env
+from tests.test_recovery import EDITION, SMALL, _write_instance, monitor_state, without_log
 
 pytestmark = pytest.mark.pipeline
 READ_EVERY = 0.2  # seconds between a reader's queries

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_concurrency import MONITOR, _env
 
 from monitor.demo import generate_demo_edition
 from monitor.settings import REPO_ROOT
+from tests.test_concurrency import MONITOR, _env
 
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 DAEMON = str(Path(sys.executable).with_name("dagster-daemon"))

@@ -145,8 +145,9 @@ def advice_by_cause(error: str, edition: int | None = None, places: list[Path] |
     if NOT_WRITABLE.search(error):
         where = _named_path(error)
         return (
-            f"{'The file ' + str(where) if where else 'A file the refresh writes'} cannot be written (permissions, "
-            f"or a file system mounted read-only): make it writable for this user and {again}."
+            f"{'The file ' + str(where) if where else 'A file the refresh needs'} cannot be opened as the refresh needs "
+            "(permission denied, or a file system mounted read-only): give this user access (read for landing "
+            f"files, write for the warehouse and DAGSTER_HOME) and {again}."
         )
     if OUT_OF_MEMORY.search(error):
         return f"The machine ran out of memory: stop other large jobs (or give it more memory) and {again}."
