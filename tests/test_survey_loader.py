@@ -74,9 +74,17 @@ def test_untypable_values_are_named_with_lines_and_values(tmp_path):
     assert "column safety: 1 row(s)" in message
 
 
+HEADER = ",".join(load_codebook().required_columns)
+
+
 @pytest.mark.parametrize(
     "content, expected",
-    [(b"", "empty"), (b"resp_id,edition\n", "header only"), ("resp_id\nR\xeb1\n".encode("latin-1"), "not UTF-8")],
+    [
+        (b"", "empty"),
+        (f"{HEADER}\n".encode(), "header only"),
+        (f"{HEADER}\nR\xeb1{',1' * (HEADER.count(','))}\n".encode("latin-1"), "not UTF-8"),
+        (b"resp_id,edition\nR1,2018\n", "required column"),  # the header contract before any value
+    ],
 )
 def test_unreadable_files_are_refused_clearly(tmp_path, content, expected):
     path = tmp_path / "survey.csv"
