@@ -19,6 +19,7 @@ class ExpectationOutcome:
     examples: list[str] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)  # lines in the delivered file, where known
     error: str | None = None
+    hidden: str | None = None  # why values are not shown (private or identifier-like), when they are not
 
     def explain(self) -> str:
         """One line a data engineer can act on."""
@@ -35,6 +36,8 @@ class ExpectationOutcome:
             parts.append(f"e.g. {', '.join(self.examples)}")
         if self.rows:
             parts.append(f"line(s) {', '.join(map(str, self.rows))}")
+        if self.hidden:
+            parts.append(self.hidden)
         return "; ".join(parts)
 
 
@@ -46,6 +49,7 @@ class SuiteOutcome:
     outcomes: list[ExpectationOutcome]
     docs_path: str | None = None  # this validation's GX Data Docs page, when written
     docs_index: str | None = None  # the index.html listing every validation written to the same folder
+    note: str | None = None  # what to do beyond the failures, e.g. when the header does not fit the content
 
     @property
     def success(self) -> bool:
@@ -61,7 +65,8 @@ class SuiteOutcome:
         return f"{self.suite_name} on {self.batch_name}: {verdict} ({ok}/{len(self.outcomes)} expectations met, {self.row_count} rows)"
 
     def failure_text(self) -> str:
-        return "\n".join(f"- {o.explain()}" for o in self.failures)
+        lines = [f"- {o.explain()}" for o in self.failures]
+        return "\n".join(lines + ([self.note] if self.note and lines else []))
 
     def to_markdown(self) -> str:
         lines = [
@@ -71,11 +76,13 @@ class SuiteOutcome:
             "|---|---|---|---|---|",
         ]
         for o in sorted(self.outcomes, key=lambda o: o.success):
-            seen = o.error or o.observed_value or ", ".join(o.examples)
+            seen = o.error or o.observed_value or ", ".join(o.examples) or ("" if o.success else o.hidden)
             unexpected = "" if o.unexpected_count is None else str(o.unexpected_count)
             lines.append(
                 f"| {'pass' if o.success else '**FAIL**'} | {o.meaning} | {o.column or ''} | {unexpected} | {_cell(seen)} |"
             )
+        if self.note and not self.success:
+            lines += ["", self.note]
         if self.docs_path:
             lines += ["", f"GX Data Docs of this validation: `{self.docs_path}`"]
         return "\n".join(lines)

@@ -14,15 +14,17 @@ import datetime
 import re
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from data_quality.expectations import Expect
 from data_quality.outcome import ExpectationOutcome, SuiteOutcome
+from monitor.landing.identifiers import HiddenValues
 
 MAX_EXAMPLES = 5
+PRIVATE_REASON = "values not shown: private column"
 ROW_COLUMN = "_source_row"  # the line in the delivered file (set by the loaders)
 
 DOCS_SITE = "run_data_docs"
@@ -189,14 +191,14 @@ def _rows(result: dict) -> list[int]:
     return [int(item[ROW_COLUMN]) for item in items if isinstance(item, dict) and ROW_COLUMN in item][:MAX_EXAMPLES]
 
 
-def _outcome(spec: Expect, gx_result, private_columns: set[str]) -> ExpectationOutcome:
+def _outcome(spec: Expect, gx_result, hidden: Mapping[str, str]) -> ExpectationOutcome:
     result = gx_result.result or {}
     error = gx_result.exception_info.get("exception_message") if gx_result.exception_info.get("raised_exception") else None
     observed = result.get("observed_value")
     details = result.get("details", {}).get("mismatched") if isinstance(result.get("details"), dict) else None
     if details and details.get("missing"):
         observed = f"missing: {sorted(details['missing'])}"
-    private = bool(_columns(spec.kwargs) & private_columns)
+    reason = next((hidden[c] for c in sorted(_columns(spec.kwargs)) if c in hidden), None)
     return ExpectationOutcome(
         expectation=spec.kind,
         column=spec.column,
@@ -205,11 +207,22 @@ def _outcome(spec: Expect, gx_result, private_columns: set[str]) -> ExpectationO
         element_count=result.get("element_count"),
         unexpected_count=result.get("unexpected_count", result.get("missing_count")),
         unexpected_percent=result.get("unexpected_percent"),
-        observed_value=None if (private or observed is None) else str(observed)[:300],
-        examples=_examples(result, private),
+        observed_value=None if (reason or observed is None) else str(observed)[:300],
+        examples=_examples(result, bool(reason)),
         rows=_rows(result),
         error=error,
+        hidden=reason,
     )
+
+
+def _hidden(private_columns: Iterable[str] | Mapping[str, str] | HiddenValues) -> tuple[dict[str, str], str | None]:
+    """Per column why its values are not shown, and the note saying what to do about it: from
+    the identifier rule (HiddenValues), a mapping of reasons, or plain private column names."""
+    if isinstance(private_columns, HiddenValues):
+        return dict(private_columns.reasons), private_columns.advice or None
+    if isinstance(private_columns, Mapping):
+        return dict(private_columns), None
+    return {c: PRIVATE_REASON for c in private_columns}, None
 
 
 def validate_frame(
@@ -217,17 +230,20 @@ def validate_frame(
     suite_name: str,
     batch_name: str,
     expectations: Iterable[Expect],
-    private_columns: Iterable[str] = (),
+    private_columns: Iterable[str] | Mapping[str, str] | HiddenValues = (),
     docs_dir: Path | None = None,
 ) -> SuiteOutcome:
-    """Validate `frame` against the specs; the outcome keeps no respondent-level values of
-    private columns. With `docs_dir`, also write the validation as GX Data Docs there (values of
-    private columns scrubbed) and add it to the folder's index.html."""
+    """Validate `frame` against the specs; the outcome keeps no values of private columns
+    (names, or HiddenValues from the identifier rule of monitor/landing/identifiers.py, which
+    also hides columns whose content looks like respondent ids): counts and lines only. With
+    `docs_dir`, also write the validation as GX Data Docs there (the same values scrubbed) and
+    add it to the folder's index.html."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
     specs = list(expectations)
-    private = set(private_columns)
+    hidden, note = _hidden(private_columns)
+    private = set(hidden)
     if docs_dir is not None:
         docs_dir = Path(docs_dir)
         docs_dir.mkdir(parents=True, exist_ok=True)
@@ -248,8 +264,10 @@ def validate_frame(
     validation = batch.validate(suite, result_format=result_format)
     # GX returns results in its own order; the meta tag leads each back to its spec
     by_spec = {r.expectation_config.meta["spec"]: r for r in validation.results}
-    outcomes = [_outcome(spec, by_spec[i], private) for i, spec in enumerate(specs)]
-    outcome = SuiteOutcome(suite_name=suite_name, batch_name=batch_name, row_count=len(frame), outcomes=outcomes)
+    outcomes = [_outcome(spec, by_spec[i], hidden) for i, spec in enumerate(specs)]
+    outcome = SuiteOutcome(
+        suite_name=suite_name, batch_name=batch_name, row_count=len(frame), outcomes=outcomes, note=note
+    )
     if docs_dir is not None:
         # after the outcomes, which keep the line numbers of private-column failures
         _scrub_private(validation, private, _private_values(frame, private))

@@ -99,24 +99,22 @@ def test_private_values_in_another_column_are_scrubbed_too(tmp_path):
     assert not [i for i in SECRET_IDS[:3] if i in _all_files_text(tmp_path)]
 
 
+def _corpus_layout():
+    from data_quality.suites import raw_survey_responses as suite
+    from monitor.cbs.kwb import load_kwb
+
+    return suite.edition_layout(EDITION, load_kwb(CORPUS / "valid_kwb.csv", EDITION).frame)
+
+
 def test_raw_survey_suite_docs_keep_the_duplicated_id_out(tmp_path):
     """The real 80-odd expectations of the raw suite, on the corpus file with a duplicated id."""
     from data_quality.suites import raw_survey_responses as suite
-    from monitor.cbs.kwb import load_kwb
     from monitor.landing.survey import load_survey
-    from monitor.reference import brabant_gemeenten
 
     codebook = load_codebook()
-    kwb = load_kwb(CORPUS / "valid_kwb.csv", EDITION).frame
-    kwb = kwb[kwb.gemeente_code.isin(brabant_gemeenten(EDITION).gemeente_code)]
-    layout = suite.EditionLayout(
-        EDITION,
-        sorted(kwb.loc[kwb.region_type == "Gemeente", "region_code"]),
-        sorted(kwb.loc[kwb.region_type == "Buurt", "region_code"]),
-    )
     rows = load_survey(CORPUS / "duplicated_resp_id.csv", EDITION, codebook).frame
     rows["resp_id"] = "RESP-SECRET-" + rows["resp_id"].astype(str)  # distinctive, see SECRET_IDS
-    specs = suite.build_suite(codebook, layout)
+    specs = suite.build_suite(codebook, _corpus_layout())
     batch = "duplicated_resp_id.csv (edition 2018)"
     outcome = _validate(suite.validation_frame(rows), suite.SUITE_NAME, batch, specs, tmp_path)
 
@@ -124,6 +122,26 @@ def test_raw_survey_suite_docs_keep_the_duplicated_id_out(tmp_path):
     assert "Unsuccessful Expectations 1" in _text(Path(outcome.docs_path))
     written = _all_files_text(tmp_path)
     assert not [i for i in rows["resp_id"] if i in written]
+
+
+def test_ids_under_another_name_never_reach_the_docs(tmp_path):
+    """resp_id and gemeente_code swapped in the header (corpus swapped_resp_id_gemeente.csv): the ids
+    fail four expectations under the name gemeente_code; the raw check's validations keep every value
+    of the file out of the pages, the index and the stored results, and still show the failures."""
+    from data_quality.suites import raw_survey_responses as suite
+    from monitor.landing.survey import load_survey
+
+    codebook = load_codebook()
+    rows = load_survey(CORPUS / "swapped_resp_id_gemeente.csv", EDITION, codebook).frame
+    rows["gemeente_code"] = "RESP-SECRET-" + rows["gemeente_code"].astype(str)  # the ids, distinctive
+    outcomes = suite.validate(rows, codebook, _corpus_layout(), "survey.csv (edition 2018)", docs_dir=tmp_path)
+
+    respondents = outcomes[0]
+    assert {f.column for f in respondents.failures} == {"resp_id", "gemeente_code", "gemeente_code / buurt_gemeente_code"}
+    assert "Unsuccessful Expectations 4" in _text(Path(respondents.docs_path))
+    written = _all_files_text(tmp_path)
+    assert not [i for i in rows["gemeente_code"] if i in written]
+    assert "RESP-SECRET" not in written + respondents.to_markdown() + respondents.failure_text()
 
 
 def test_without_docs_dir_nothing_is_written(tmp_path, monkeypatch):

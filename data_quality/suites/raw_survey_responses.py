@@ -3,24 +3,50 @@ against the contract of ../shared/spec/survey_codebook.md and the CBS layout of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from data_quality.expectations import Expect, column_type, in_set, not_null
 from monitor.codebook import BackgroundColumn, Codebook
+from monitor.landing.identifiers import hidden_values
+from monitor.reference import brabant_gemeenten
 
 SUITE_NAME = "raw_survey_responses"
+POOLS_SUITE_NAME = "raw_survey_responses_pools"
 BUURT_GEMEENTE = "buurt_gemeente_code"  # derived for the check: GM + digits 3-6 of buurt_code
+EMPTY_POOL = "pool_without_respondents"  # per COROP region: says so when its raking pool is empty
 
 
 @dataclass(frozen=True)
 class EditionLayout:
-    """The Brabant gemeenten and buurten of an edition's CBS key figures."""
+    """The Brabant gemeenten of an edition (reference seed), the buurten of its CBS key figures,
+    and the COROP region of each gemeente the weighting has CBS targets for (its raking pool when
+    it has few respondents)."""
 
     edition: int
     gemeente_codes: list[str]
     buurt_codes: list[str]
+    raking_regions: dict[str, str] = field(default_factory=dict)  # gemeente_code -> "CR33 West-Noord-Brabant"
+
+
+def edition_layout(edition: int, regions: pd.DataFrame, weighted: Iterable[str] | None = None) -> EditionLayout:
+    """The layout from the seed and the CBS regions of the edition (region_code, region_type,
+    gemeente_code; as loaded into raw.kwb_key_figures). `weighted`: the gemeenten with usable
+    CBS adult totals, which the weighting rakes (default: every gemeente of the seed)."""
+    brabant = brabant_gemeenten(edition)
+    in_brabant = regions[regions["gemeente_code"].isin(brabant["gemeente_code"])]
+    corop = brabant.set_index("gemeente_code")
+    weighted = set(brabant["gemeente_code"] if weighted is None else weighted)
+    return EditionLayout(
+        edition=edition,
+        gemeente_codes=sorted(brabant["gemeente_code"]),
+        buurt_codes=sorted(in_brabant.loc[in_brabant["region_type"] == "Buurt", "region_code"]),
+        raking_regions={
+            g: f"{corop.at[g, 'corop_code']} {corop.at[g, 'corop_name']}" for g in sorted(weighted & set(corop.index))
+        },
+    )
 
 
 def validation_frame(rows: pd.DataFrame) -> pd.DataFrame:
@@ -86,3 +112,59 @@ def build_suite(codebook: Codebook, layout: EditionLayout) -> list[Expect]:
         ),
     ]
     return specs
+
+
+def raking_pools(rows: pd.DataFrame, layout: EditionLayout) -> pd.DataFrame:
+    """One row per COROP region of the layout with a raking pool: its gemeenten with fewer than
+    MIN_RESPONDENTS respondents, which the weighting rakes together (monitor/statistics/weighting.py,
+    the one place of that rule). A pool without respondents cannot be raked to its CBS totals;
+    its row says so in EMPTY_POOL (NULL when the pool has respondents)."""
+    from monitor.statistics.weighting import MIN_RESPONDENTS  # imports svy and polars
+
+    counts = rows["gemeente_code"].value_counts()
+    gemeenten = pd.DataFrame({"gemeente_code": list(layout.raking_regions)})
+    gemeenten["region"] = gemeenten["gemeente_code"].map(layout.raking_regions)
+    gemeenten["respondents"] = gemeenten["gemeente_code"].map(counts).fillna(0).astype("int64")
+    pooled = gemeenten[gemeenten["respondents"] < MIN_RESPONDENTS]
+    pools = pooled.groupby("region", sort=True).agg(gemeenten=("gemeente_code", "size"), respondents=("respondents", "sum")).reset_index()
+    pools[EMPTY_POOL] = [
+        None if n else f"{region} has none ({k} gemeente(n) in its pool)"
+        for region, k, n in zip(pools["region"], pools["gemeenten"], pools["respondents"], strict=True)
+    ]
+    return pools.astype({EMPTY_POOL: object})
+
+
+def build_pools_suite(layout: EditionLayout) -> list[Expect]:
+    """What the raking needs of the respondents' spread, said at the raw stage (else the weighting
+    fails later with "raking domain ...-pool has targets but no respondents")."""
+    from monitor.statistics.weighting import MIN_RESPONDENTS  # imports svy and polars
+
+    return [
+        Expect(
+            "ExpectColumnValuesToBeNull",
+            f"every COROP region (raking pool) of the {layout.edition} layout has respondents: the weighting rakes "
+            f"a region's gemeenten with fewer than {MIN_RESPONDENTS} respondents together to their CBS totals, "
+            "which needs at least one respondent among them",
+            {"column": EMPTY_POOL},
+        )
+    ]
+
+
+def validate(rows: pd.DataFrame, codebook: Codebook, layout: EditionLayout, batch: str, docs_dir=None) -> list:
+    """Both validations of the raw check on one edition's rows (raw.survey_responses): the
+    respondents against the codebook and the layout, with no value shown of resp_id or of any
+    column whose content looks like respondent ids (monitor/landing/identifiers.py); and the
+    raking pools. Returns their SuiteOutcomes."""
+    from data_quality.runner import validate_frame  # imports great_expectations (slow)
+
+    frame = validation_frame(rows)
+    return [
+        validate_frame(
+            frame, SUITE_NAME, batch, build_suite(codebook, layout),
+            private_columns=hidden_values(frame, codebook), docs_dir=docs_dir,
+        ),
+        validate_frame(
+            raking_pools(rows, layout), POOLS_SUITE_NAME, f"raking pools of {batch}", build_pools_suite(layout),
+            docs_dir=docs_dir,
+        ),
+    ]

@@ -123,7 +123,7 @@ def hidden_values(frame: pd.DataFrame, codebook: Codebook) -> HiddenValues:
             f"{_swap_hint(frame, misnamed, codebook)}, so no value of this file is shown. Check the header "
             f"against the codebook ({CODEBOOK_FILE}), correct the column names and deliver the file again."
         )
-        shown = f"values not shown: the header does not fit the content ({names} look(s) like respondent ids)"
+        shown = f"values not shown: the header does not fit the content (values like respondent ids in {names})"
         return HiddenValues({c: shown for c in delivered}, tuple(misnamed), advice)
     reasons |= {c: f"values not shown: {c} looks like respondent ids (nearly all distinct)" for c in looking}
     return HiddenValues(reasons)

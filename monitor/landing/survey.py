@@ -271,7 +271,7 @@ def _describe_bad(column: str, bad: pd.Series, expected: str, hidden: HiddenValu
     lines = (bad.index[:MAX_EXAMPLES] + HEADER_LINES + 1).tolist()
     reason = hidden.reason([column])
     if reason:
-        shown = f"({reason}; {bad.nunique()} distinct)"
+        shown = f"({bad.nunique()} distinct; {reason})"
     else:
         shown = f"with {bad.iloc[:MAX_EXAMPLES].tolist()}"
     return f"column {column}: {len(bad)} row(s) are not {expected}, e.g. line(s) {lines} {shown}"

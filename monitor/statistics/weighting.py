@@ -125,13 +125,16 @@ class _DomainResult:
 
 
 MAX_WEIGHT_RATIO = 5.0  # methodology section 2: a weight at most 5x the mean of its raking domain
+# a gemeente with fewer respondents is raked in its COROP region's pool (see Raking domains above);
+# the raw survey check reads it to refuse a pool without respondents before raking
+MIN_RESPONDENTS = 100
 
 
 def calibrate(
     respondents: pd.DataFrame,
     targets: pd.DataFrame,
     *,
-    min_respondents: int = 100,
+    min_respondents: int = MIN_RESPONDENTS,
     max_weight_ratio: float = MAX_WEIGHT_RATIO,
     tolerance: float = 1e-5,
     max_rounds: int = 50,

@@ -32,19 +32,16 @@ def _edition_rows(warehouse: DuckDBResource, table: str, edition_column: str, ed
 def survey_layout(warehouse: DuckDBResource, edition: int) -> "raw_survey_responses.EditionLayout":
     """The Brabant gemeenten of the edition (reference seed) and the buurten of its CBS file, as
     loaded in raw. Whether a respondent's gemeente has usable CBS figures is the check
-    raw_survey_gemeenten_have_cbs_margins's question, with its own advice."""
-    brabant = brabant_gemeenten(edition)["gemeente_code"].tolist()
+    raw_survey_gemeenten_have_cbs_margins's question, with its own advice; the gemeenten that
+    have them are those the weighting rakes, in pools per COROP region."""
     with warehouse.get_connection() as conn:
         regions = conn.execute(
-            "select region_code, region_type from raw.kwb_key_figures "
-            "where edition = ? and region_type in ('Gemeente', 'Buurt') and gemeente_code in (select unnest(?))",
-            [edition, brabant],
+            "select region_code, region_type, gemeente_code from raw.kwb_key_figures "
+            "where edition = ? and region_type in ('Gemeente', 'Buurt')",
+            [edition],
         ).df()
-    return raw_survey_responses.EditionLayout(
-        edition=edition,
-        gemeente_codes=sorted(brabant),
-        buurt_codes=sorted(regions.loc[regions.region_type == "Buurt", "region_code"]),
-    )
+    coverage = kwb_coverage(warehouse, edition, with_respondents=False)
+    return raw_survey_responses.edition_layout(edition, regions, coverage.loc[coverage["usable"], "gemeente_code"])
 
 
 def _respondents_per_gemeente(warehouse: DuckDBResource, edition: int) -> pd.Series:
@@ -161,23 +158,21 @@ def raw_kwb_unusable_rows(context: AssetCheckExecutionContext, landing: LandingZ
     description=(
         "GX suite raw_survey_responses, built from the codebook: required columns, types, codes incl. "
         "missing codes, ranges, unique resp_id, code patterns, gemeente and buurt in the edition's CBS "
-        "layout, buurt inside its gemeente, edition equals the folder."
+        "layout, buurt inside its gemeente, edition equals the folder, every COROP region's raking pool has "
+        "respondents; values that look like respondent ids are never shown."
     ),
 )
 def raw_survey_responses_contract(
     context: AssetCheckExecutionContext, landing: LandingZone, warehouse: DuckDBResource
 ) -> AssetCheckResult:
-    from data_quality.runner import validate_frame  # imports great_expectations (slow)
-
     codebook = load_codebook()
     found = landing.edition(edition_of(context))
     rows = _edition_rows(warehouse, "survey_responses", "_landing_edition", found.edition)
-    outcome = validate_frame(
-        raw_survey_responses.validation_frame(rows),
-        raw_survey_responses.SUITE_NAME,
+    outcomes = raw_survey_responses.validate(
+        rows,
+        codebook,
+        survey_layout(warehouse, found.edition),
         f"{found.survey_path.name} (edition {found.edition})",
-        raw_survey_responses.build_suite(codebook, survey_layout(warehouse, found.edition)),
-        private_columns=codebook.private_columns,
         docs_dir=data_docs_dir(context),
     )
-    return check_result(context, [outcome])
+    return check_result(context, outcomes)

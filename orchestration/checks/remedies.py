@@ -43,7 +43,10 @@ BY_CHECK = {
     "raw_survey_responses_contract": (
         "The survey delivery breaks the codebook contract. Ask the supplier for a corrected file (or "
         "correct the columns and lines listed above in a copy), place it in the landing zone as the "
-        "edition's survey file and run `monitor refresh --edition {edition}` again. "
+        "edition's survey file and run `monitor refresh --edition {edition}` again. Values that look like "
+        "respondent ids are never shown: where a column holds them, its header names the columns wrongly. "
+        "A COROP region without respondents (raking pools) means an incomplete delivery: too few respondents, "
+        "or all in a few gemeenten; ask for the whole survey. "
     ),
     "raw_kwb_key_figures_contract": SUPPLY_CBS_FIGURES,
     "raw_survey_gemeenten_have_cbs_margins": SUPPLY_CBS_FIGURES,

@@ -1,9 +1,11 @@
 """Write the bad-input corpus of this folder (see README.md here for every case).
 
-Every file is made from one tiny valid survey (6 rows): the first complete respondents of Eindhoven (GM0772) and
+Every file is made from one tiny valid survey (8 rows): the first complete respondents of Eindhoven (GM0772) and
 Aalburg (GM0738) in a seeded demo edition 2018, which the demo generator writes by the codebook,
-plus the CBS key figures of those two gemeenten (and every gemeente row, so that the file holds
-the whole Brabant layout). The same seed gives the same files:
+and one of Breda (GM0758) and one of 's-Hertogenbosch (GM0796), so that every COROP region of
+Brabant has respondents (the weighting rakes each region's small gemeenten together); plus the
+CBS key figures of those gemeenten (and every gemeente row, so that the file holds the whole
+Brabant layout). The same seed gives the same files:
 
     .venv/bin/python tests/bad_inputs/make_corpus.py
 
@@ -13,6 +15,8 @@ so the tiny survey is valid against its CBS layout too.
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
 import tempfile
 from pathlib import Path
@@ -32,6 +36,8 @@ SEED = 11
 DEMO = {"seed": SEED, "n_respondents": 500, "population_fraction": 0.02}
 GEMEENTEN = ("GM0772", "GM0738")  # Eindhoven; Aalburg (merged into Altena in 2019)
 PER_GEMEENTE = 4
+# one respondent in each other COROP region: West-Noord-Brabant (Breda), Noordoost-Noord-Brabant ('s-Hertogenbosch)
+OTHER_REGIONS = ("GM0758", "GM0796")
 
 
 def _demo(folder: Path, edition: int, n_respondents: int) -> tuple[pd.DataFrame, str]:
@@ -48,6 +54,7 @@ def tiny_survey(survey: pd.DataFrame) -> pd.DataFrame:
     """The first respondents of each gemeente with a buurt and every answer given."""
     complete = survey[(survey != "").all(axis=1)]
     rows = [complete[complete.gemeente_code == g].head(PER_GEMEENTE) for g in GEMEENTEN]
+    rows += [complete[complete.gemeente_code == g].head(1) for g in OTHER_REGIONS]
     tiny = pd.concat(rows, ignore_index=True)
     tiny["resp_id"] = [f"T{i:03d}" for i in range(1, len(tiny) + 1)]  # not the demo's ids
     return tiny
@@ -61,7 +68,7 @@ def kwb_subset(text: str) -> str:
     for line in lines[1:]:
         fields = line.split(";")
         code = fields[4].strip().strip('"').strip()
-        if code.startswith(("NL", "GM")) or code[2:6] in {g[2:] for g in GEMEENTEN}:
+        if code.startswith(("NL", "GM")) or code[2:6] in {g[2:] for g in (*GEMEENTEN, *OTHER_REGIONS)}:
             keep.append(line)
     return "\ufeff" + "".join(keep)
 
@@ -80,12 +87,13 @@ def _sav_with_labels(frame: pd.DataFrame, path: Path, relabel: dict[str, dict[in
         value_labels[column] = {**value_labels[column], **changed}
     columns, formats = {}, {}
     for name in frame.columns:
-        if codebook.column_type(name) == "string":
+        kind = codebook.column_type(name.strip().lower())  # a column named like a codebook column (AGE) is typed as it
+        if kind == "string":
             columns[name] = frame[name].astype(str)
             formats[name] = f"A{max(1, int(frame[name].str.len().max()))}"
         else:
             columns[name] = pd.to_numeric(frame[name]).astype(float)
-            formats[name] = "F10.4" if codebook.column_type(name) == "float" else "F3.0"
+            formats[name] = "F10.4" if kind == "float" else "F3.0"
     pyreadstat.write_sav(
         pd.DataFrame(columns), str(path),
         column_labels=[labels.get(n, n) for n in frame.columns],
@@ -124,6 +132,15 @@ def write_corpus(out: Path = HERE) -> list[Path]:
     _csv(valid.drop(columns=["coping_3"]), path("missing_required_column.csv"))
     path("empty.parquet").write_bytes(b"")
     _sav_with_labels(valid, path("sav_other_value_labels.sav"), {"sex": {1: "vrouw", 2: "man"}})
+    path("utf16_encoding.csv").write_bytes(valid.to_csv(index=False, lineterminator="\n").encode("utf-16"))
+    # the header contract: a name twice (exactly, after a rename, after case-folding)
+    path("duplicate_header.csv").write_text(_with_header(text, "age", "age"), encoding="utf-8")
+    path("duplicate_header_renamed.csv").write_text(swap_header(text, "health", "happiness", both=False), encoding="utf-8")
+    valid.assign(**{"AGE ": valid["age"]}).to_parquet(path("duplicate_header_case.parquet"), index=False)
+    _sav_with_labels(valid.assign(AGE=valid["age"]), path("duplicate_header_case.sav"), {})
+    # misnamed columns: the ids under another name (their values never shown)
+    path("swapped_resp_id_age.csv").write_text(swap_header(text, "resp_id", "age"), encoding="utf-8")
+    path("not_a_survey.csv").write_bytes(_not_a_survey())
 
     # --- read, then failed by the raw GX suite -------------------------------------------
     duplicated = valid.copy()
@@ -141,6 +158,10 @@ def write_corpus(out: Path = HERE) -> list[Path]:
     out_of_range.loc[4, "age"] = "12"
     _csv(out_of_range, path("out_of_range_answers.csv"))
     _csv(valid.assign(edition="2016"), path("wrong_edition.csv"))
+    path("swapped_resp_id_gemeente.csv").write_text(swap_header(text, "resp_id", "gemeente_code"), encoding="utf-8")
+    # too few to weight: COROP regions whose raking pool has no respondent
+    _csv(valid.head(5), path("five_respondents.csv"))
+    _csv(valid[valid.gemeente_code == GEMEENTEN[0]], path("one_gemeente.csv"))
 
     # --- accepted ---------------------------------------------------------------------------
     extra = valid.assign(interviewer="A7", woonplaats="Eindhoven")
@@ -153,11 +174,39 @@ def write_corpus(out: Path = HERE) -> list[Path]:
     return written
 
 
+def swap_header(text: str, first: str, second: str, both: bool = True) -> str:
+    """The CSV text with the header names `first` and `second` swapped (`both=False`: `first`
+    renamed to `second`, so that the name occurs twice); the values stay where they are, as
+    when a supplier misnames the columns."""
+    header, rest = text.split("\n", 1)
+    names = header.split(",")
+    i, j = names.index(first), names.index(second)
+    names[i] = second
+    if both:
+        names[j] = first
+    return ",".join(names) + "\n" + rest
+
+
+def _with_header(text: str, name: str, copy_of: str) -> str:
+    """The CSV text with one more column `name` at the end, holding the values of `copy_of`."""
+    rows = list(csv.reader(io.StringIO(text)))
+    position = rows[0].index(copy_of)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([rows[0] + [name]] + [r + [r[position]] for r in rows[1:]])
+    return out.getvalue()
+
+
+def _not_a_survey() -> bytes:
+    """Another CSV than a survey (a customer list) whose rows are not even UTF-8 (latin-1 `ë`):
+    refused from its header alone, before the rest of the file is read (a whole-file check
+    would have named the bytes that are not UTF-8 first)."""
+    rows = "".join(f"{i},Klant {i},Dorpsstraat {i} Liëmpde\n" for i in range(1, 6))
+    return b"klantnummer,naam,adres\n" + rows.encode("latin-1")
+
+
 def _renamed_kwb(text: str) -> str:
     """The gemeente rows with their population columns renamed by a third party (as in
     ../shared/data/cbs/kwb_2019_gemeenten_renamed.csv): no CBS key is left."""
-    import io
-
     frame = pd.read_csv(io.StringIO(text), sep=";", dtype=str).apply(lambda c: c.str.strip())
     frame.columns = [c.lstrip("\ufeff") for c in frame.columns]
     gemeenten = frame[frame["SoortRegio_2"] == "Gemeente"]
