@@ -91,11 +91,12 @@ def dagster_ui(built_demo):
 def _open(browser, url: str, ready: str):
     """Open a page of the UI and wait for the element `ready` (a CSS selector)."""
     page = browser.new_page(viewport=VIEWPORT)
+    # Dagster's "Join the community" dialog on a new instance may open at any moment (seen after
+    # the first clicks): skip it whenever it stands in the way of an action
+    page.add_locator_handler(page.get_by_text("Join the Dagster community"),
+                             lambda _: page.get_by_role("button", name="Skip").click())
     page.goto(url)
     page.locator(ready).first.wait_for(timeout=60_000)
-    skip = page.get_by_role("button", name="Skip")  # Dagster's community dialog on a new instance
-    if skip.count():
-        skip.click()
     return page
 
 
