@@ -264,6 +264,7 @@ E2E_CASES = {
     "loader": "truncated_last_line.csv",  # refused by the survey loader
     "contract": "out_of_range_answers.csv",  # fails the blocking raw GX check
     "duplicate": "duplicated_resp_id.csv",  # fails it on the private column resp_id
+    "pools": "five_respondents.csv",  # fails it before the raking would: regions without respondents
 }
 
 
@@ -323,7 +324,7 @@ def test_landing_file_is_never_modified(refreshed, case):
 def test_refresh_names_file_column_and_rows_of_a_refused_file(refreshed):
     out = refreshed["loader"]["stdout"]
     assert "failed steps:" in out and "raw__survey_responses" in out
-    assert "survey.csv: line 7 (the last) has 13 of the header's 38 fields" in out
+    assert "survey.csv: line 9 (the last) has 13 of the header's 38 fields" in out
     assert "after column mastery_1" in out
     assert "what to do: The landing file named above could not be read." in out
 
@@ -348,3 +349,14 @@ def test_refresh_output_never_shows_a_respondent_id(refreshed):
     ids = set(pd.read_csv(CORPUS / "duplicated_resp_id.csv", dtype=str)["resp_id"])
     shown = {token for token in re.findall(r"[A-Za-z0-9_]+", out) if token in ids}
     assert not shown
+
+
+@pytest.mark.pipeline
+def test_too_few_respondents_are_refused_at_the_raw_stage_not_by_the_raking(refreshed):
+    out = refreshed["pools"]["stdout"]
+    assert "raking pools of survey.csv (edition 2018)" in out
+    assert "expected every COROP region (raking pool) of the 2018 layout has respondents" in out
+    assert "CR33 West-Noord-Brabant has none" in out and "CR35 Noordoost-Noord-Brabant has none" in out
+    assert "(edition 2018, stage: land (raw files))" in out
+    assert "has targets but no respondents" not in out  # the weighting never ran
+    assert "A COROP region without respondents (raking pools) means an incomplete delivery" in " ".join(out.split())
