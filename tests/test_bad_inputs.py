@@ -360,3 +360,14 @@ def test_too_few_respondents_are_refused_at_the_raw_stage_not_by_the_raking(refr
     assert "(edition 2018, stage: land (raw files))" in out
     assert "has targets but no respondents" not in out  # the weighting never ran
     assert "A COROP region without respondents (raking pools) means an incomplete delivery" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("encoding, name", [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16"), ("utf-32", "UTF-32")])
+def test_both_loaders_name_a_wide_encoding_alike(tmp_path, encoding, name):
+    """One rule (monitor/landing/text.py) for the survey and the CBS loader: UTF-16/UTF-32 text, by
+    its BOM or without one by its NUL bytes, is named and how to convert it is said."""
+    parts = [f"{name} text; expected UTF-8", f"`iconv -f {name} -t UTF-8 in.csv > out.csv`"]
+    for source, load, error in [("valid_survey.csv", load_survey, SurveyFileError), ("valid_kwb.csv", load_kwb, KwbFileError)]:
+        path = tmp_path / source
+        path.write_bytes((CORPUS / source).read_text(encoding="utf-8-sig").encode(encoding))
+        _assert_refused(load, error, path, parts)
