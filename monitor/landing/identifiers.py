@@ -39,9 +39,6 @@ class HiddenValues:
     misnamed: tuple[str, ...] = ()  # codebook columns holding identifier-like content
     advice: str = ""  # what to do, when the header does not fit the content
 
-    def __contains__(self, column: str) -> bool:
-        return column in self.reasons
-
     def reason(self, columns) -> str | None:
         """Why values of (any of) `columns` are not shown, or None when they may be."""
         return next((self.reasons[c] for c in columns if c in self.reasons), None)

@@ -164,7 +164,8 @@ def _read_csv(path: Path, codebook: Codebook) -> pd.DataFrame:
     """The header first (refused on its own when it breaks the contract), then the whole-file
     checks line by line, and only then the table: a 200 MB file that is no survey is refused
     without being read."""
-    header = _header_line(path).decode("utf-8-sig", errors="replace").rstrip("\r\n")
+    lines = _header_line(path).decode("utf-8-sig", errors="replace").splitlines()  # \n, \r\n or \r
+    header = lines[0] if lines else ""
     delimiter = _delimiter(path, header)
     names = next(csv.reader([header], delimiter=delimiter), [])
     check_header(path, names, codebook)
