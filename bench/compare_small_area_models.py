@@ -1,15 +1,15 @@
-"""Compare the small-area models on demo warehouses against the demo truth.
+"""Compare the small-area models and flag rules on demo warehouses against the demo truth.
 
     .venv/bin/python bench/compare_small_area_models.py [ROOT ...]
 
 Each ROOT holds `warehouse/warehouse.duckdb` (built by `monitor refresh` from demo data) and
-`demo_truth/<edition>/truth.json`. Prints, per warehouse, model and indicator: buurt- and
-wijk-level RMSE of the model (benchmarked) estimates and of the direct estimates against the
-truth over areas with respondents and their ratio, the RMSE of the model over all published
-areas, the 95 % interval coverage (published buurten and wijken), and for veerkracht_score
-buurten the flags against the planted weak buurten (recall, precision) and against the truth
-"true value at least 0.5 below the gemeente's true value" (precision). The warehouses are
-opened read-only.
+`demo_truth/<edition>/truth.json`; the warehouses are opened read-only. For every candidate
+(`CANDIDATES`: model, REML variant, flag rule, gaps) it runs `small_area_estimates` on the
+warehouse's inputs and prints, per warehouse, what `monitor/demo/evaluate.py` scores: planted
+weak buurten found per kind (predicted by the CBS figures / hidden, the latter with >= 12
+respondents), false flags (true value not >= 0.5 below the gemeente), buurt RMSE ratio and
+interval coverage, and per level sigma_u^2 and the median weight of an area's own
+respondents. The module docstring of monitor/statistics/small_area.py holds its output.
 """
 
 from __future__ import annotations
@@ -20,99 +20,89 @@ import time
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.statistics.small_area import INDICATORS, METHODS, small_area_estimates  # noqa: E402
+from monitor.demo.evaluate import accuracy, flag_quality  # noqa: E402
+from monitor.statistics.small_area import INDICATORS, Options, small_area_estimates  # noqa: E402
 from orchestration.assets.small_area import AREAS_SQL, DIRECT_SQL, RESPONDENTS_SQL  # noqa: E402
 
-DEFAULT_ROOTS = ("/tmp/sae/test10k", "/tmp/sae/full")
+DEFAULT_ROOTS = ("/tmp/sae/seed7", "/tmp/sae/seed11", "/tmp/sae/seed2018", "/tmp/sae/seed3")
+CANDIDATES = {
+    "FH adj, model (issue 5)": Options(flag_rule="model"),
+    "FH plain, model": Options(reml="plain", flag_rule="model"),
+    "FH adj, model gap 0.5": Options(flag_rule="model", relevant_gap=0.5),
+    "direct gap .25 z1.96": Options(flag_rule="respondents", direct_gap=0.25, direct_z=1.96),
+    "direct gap 0 z1.96": Options(flag_rule="respondents", direct_z=1.96),
+    "direct gap 0 z1.645": Options(flag_rule="respondents"),
+    "FH adj, switch 0 z1.645": Options(flag_rule="switch"),
+    "FH adj, either 0 z1.96": Options(direct_z=1.96),
+    "FH adj, either 0 z1.645 (default)": Options(),
+    "FH plain, either 0 z1.645": Options(reml="plain"),
+    "NE, either 0 z1.645": Options(method="nested_error"),
+}
 
 
 def load(root: Path):
+    truth_dir = root / "demo_truth"
+    edition = max(int(p.name) for p in truth_dir.iterdir() if p.name.isdigit())
     with duckdb.connect(str(root / "warehouse" / "warehouse.duckdb"), read_only=True) as conn:
-        respondents = conn.execute(RESPONDENTS_SQL).df()
-        areas = conn.execute(AREAS_SQL).df()
-        direct = conn.execute(DIRECT_SQL, [list(INDICATORS)]).df()
-    edition = int(areas["edition"].max())
-    truth = json.loads((root / "demo_truth" / str(edition) / "truth.json").read_text(encoding="utf-8"))
+        respondents = conn.execute(RESPONDENTS_SQL, [edition]).df()
+        areas = conn.execute(AREAS_SQL, [edition]).df()
+        direct = conn.execute(DIRECT_SQL, [edition, list(INDICATORS)]).df()
+    truth = json.loads((truth_dir / str(edition) / "truth.json").read_text(encoding="utf-8"))
     return respondents, areas, direct, truth
 
 
-def truth_frame(truth: dict) -> pd.DataFrame:
-    rows = []
-    for level, key in (("wijk", "wijken"), ("buurt", "buurten")):
-        frame = pd.DataFrame(truth[key]).rename(columns={"code": "area_code"})
-        rows.append(frame.melt(id_vars=["area_code", "gemeente_code"], value_vars=list(INDICATORS),
-                               var_name="indicator", value_name="truth").assign(area_level=level))
-    return pd.concat(rows, ignore_index=True)
+def fit_summary(diagnostics: dict, indicator: str = "veerkracht_score") -> str:
+    parts = []
+    for edition in diagnostics["editions"].values():
+        for level in ("wijk", "buurt"):
+            d = edition[level][indicator]
+            q = d["own_weight_quartiles"]
+            parts.append(f"{level} s2u {d['sigma2_area']:.4f} own weight median {q[1]:.3f}")
+    return "; ".join(parts)
 
 
-def direct_estimates(respondents: pd.DataFrame) -> pd.DataFrame:
-    """Weighted mean of every wijk's and buurt's respondents (unpublished below 10 respondents,
-    so computed here for the comparison)."""
-    out = []
-    for level, column in (("wijk", "wijk_code"), ("buurt", "buurt_code")):
-        for indicator in INDICATORS:
-            r = respondents[[column, "weight", indicator]].dropna()
-            s = (r[indicator] * r["weight"]).groupby(r[column]).sum() / r["weight"].groupby(r[column]).sum()
-            out.append(pd.DataFrame({"area_level": level, "area_code": s.index, "indicator": indicator,
-                                     "direct": s.to_numpy()}))
-    return pd.concat(out, ignore_index=True)
-
-
-def evaluate(est: pd.DataFrame, truth: dict, respondents: pd.DataFrame) -> list[dict]:
-    t = truth_frame(truth)
-    m = est.merge(t.drop(columns="gemeente_code"), on=["area_level", "area_code", "indicator"], how="left")
-    m = m.merge(direct_estimates(respondents), on=["area_level", "area_code", "indicator"], how="left")
-    shown = m[~m["suppressed"] & m["truth"].notna()]
-    rows = []
-    for (indicator, level), g in shown.groupby(["indicator", "area_level"]):
-        d = g[g["direct"].notna()]
-        rmse_model = float(np.sqrt(((d["estimate"] - d["truth"]) ** 2).mean()))
-        rmse_direct = float(np.sqrt(((d["direct"] - d["truth"]) ** 2).mean()))
-        covered = ((g["ci_lower"] <= g["truth"]) & (g["truth"] <= g["ci_upper"])).mean()
-        rows.append({"indicator": indicator, "level": level, "areas_with_direct": len(d),
-                     "rmse_model": rmse_model, "rmse_direct": rmse_direct, "ratio": rmse_model / rmse_direct,
-                     "rmse_model_all": float(np.sqrt(((g["estimate"] - g["truth"]) ** 2).mean())),
-                     "coverage": float(covered), "flagged": int(g["below_gemeente"].sum())})
-    return rows
-
-
-def flags(est: pd.DataFrame, truth: dict) -> dict:
-    buurten = pd.DataFrame(truth["buurten"]).set_index("code")
-    gemeenten = pd.DataFrame(truth["gemeenten"]).set_index("code")["veerkracht_score"]
-    gap = buurten["veerkracht_score"] - buurten["gemeente_code"].map(gemeenten)
-    truly_below = set(gap.index[gap <= -0.5])
-    planted = set(truth["weak_buurten"])
-    flagged = set(est.loc[(est["area_level"] == "buurt") & (est["indicator"] == "veerkracht_score")
-                          & est["below_gemeente"], "area_code"])
-    return {"flagged": len(flagged), "planted": len(planted),
-            "recall_planted": len(flagged & planted) / max(len(planted), 1),
-            "precision_planted": len(flagged & planted) / max(len(flagged), 1),
-            "precision_truth": len(flagged & truly_below) / max(len(flagged), 1),
-            "recall_truth": len(flagged & truly_below) / max(len(truly_below), 1),
-            "truly_below": len(truly_below)}
+def score(root: Path, name: str, options: Options, inputs) -> dict:
+    respondents, areas, direct, truth = inputs
+    start = time.perf_counter()
+    result = small_area_estimates(respondents, areas, direct, options=options)
+    seconds = time.perf_counter() - start
+    acc = accuracy(result.estimates, truth, respondents).set_index(["indicator", "level"])
+    buurt = acc.loc[("veerkracht_score", "buurt")]
+    buurt_pct = acc.loc[("pct_veerkrachtig", "buurt")]
+    return {"warehouse": root.name, "candidate": name, **flag_quality(result.estimates, truth),
+            "rmse_ratio": buurt["rmse_ratio"], "rmse_ratio_pct": buurt_pct["rmse_ratio"],
+            "coverage": buurt["coverage"], "coverage_pct": buurt_pct["coverage"],
+            "coverage_wijk": acc.loc[("veerkracht_score", "wijk"), "coverage"], "seconds": seconds,
+            "fit": fit_summary(result.diagnostics)}
 
 
 def main(roots: list[str]) -> None:
-    pd.set_option("display.width", 200)
+    pd.set_option("display.width", 250)
+    pd.set_option("display.max_colwidth", 120)
+    rows = []
     for root in map(Path, roots):
-        respondents, areas, direct, truth = load(root)
-        print(f"\n=== {root}  ({len(respondents):,} respondents, population fraction "
-              f"{truth.get('population_fraction')}, seed {truth.get('seed')})")
-        for method in METHODS:
-            start = time.perf_counter()
-            result = small_area_estimates(respondents, areas, direct, method=method)
-            seconds = time.perf_counter() - start
-            table = pd.DataFrame(evaluate(result.estimates, truth, respondents))
-            f = flags(result.estimates, truth)
-            print(f"\n-- {method} ({seconds:.1f} s)")
-            print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-            print("flags (buurt, veerkracht_score): " + ", ".join(
-                f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in f.items()))
+        inputs = load(root)
+        for name, options in CANDIDATES.items():
+            rows.append(score(root, name, options, inputs))
+    table = pd.DataFrame(rows)
+    table["predicted"] = table["predicted_found"].astype(str) + "/" + table["predicted"].astype(str)
+    table["hidden>=12"] = table["hidden_found"].astype(str) + "/" + table["hidden_findable"].astype(str)
+    columns = ["warehouse", "candidate", "flagged", "predicted", "hidden>=12", "false_flags", "false_flag_share",
+               "rmse_ratio", "rmse_ratio_pct", "coverage", "coverage_pct", "coverage_wijk"]
+    print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print()
+    total = table.groupby("candidate", sort=False)[["predicted_found", "predicted", "hidden_found", "hidden_findable",
+                                                    "false_flags", "flagged"]].sum()
+    total["max_false_share"] = table.groupby("candidate", sort=False)["false_flag_share"].max()
+    print("over all warehouses:")
+    print(total.to_string(float_format=lambda v: f"{v:.3f}"))
+    print()
+    for row in table[table["candidate"].isin(["FH adj, either 0 z1.645 (default)", "FH plain, either 0 z1.645"])].itertuples():
+        print(f"{row.warehouse} {row.candidate}: {row.fit}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor.statistics.small_area import INDICATORS, METHODS, RELEVANT_GAP, small_area_estimates
+from monitor.statistics.small_area import (
+    DIRECT_RELEVANT_GAP,
+    DIRECT_Z,
+    FLAG_BASIS,
+    INDICATORS,
+    METHODS,
+    MIN_DIRECT_RESPONDENTS,
+    RELEVANT_GAP,
+    fit_table,
+    small_area_estimates,
+)
 
 EDITION = 2018
 SUPPRESSED_GEMEENTE = "GM0009"  # its direct estimate is suppressed
@@ -202,12 +212,68 @@ def test_flag_only_in_good_gemeenten_and_only_when_significantly_below(inputs, r
     assert POOR_GEMEENTE not in set(flagged["gemeente_code"])
     for row in flagged.itertuples():
         assert row.gemeente_estimate >= province[row.indicator]
-        margin = RELEVANT_GAP[row.indicator]
-        assert row.estimate - row.gemeente_estimate + margin < -1.96 * row.contrast_se
+        on_model = row.estimate - row.gemeente_estimate + RELEVANT_GAP[row.indicator] < -1.96 * row.contrast_se
+        on_respondents = (row.n_respondents >= MIN_DIRECT_RESPONDENTS and row.direct_estimate - row.gemeente_estimate
+                          + DIRECT_RELEVANT_GAP[row.indicator] < -DIRECT_Z * row.direct_contrast_se)
+        assert row.flag_basis == FLAG_BASIS[(on_respondents, on_model)]
         assert not row.suppressed
-    # an area in a good gemeente that is far below would be flagged, one above never is
-    above = est[(est["estimate"] >= est["gemeente_estimate"])]
-    assert not above["below_gemeente"].any()
+    # every area that meets either rule in a good gemeente is flagged, no other
+    unflagged = est[~est["below_gemeente"] & ~est["suppressed"] & est["gemeente_estimate"].notna()]
+    assert unflagged["flag_basis"].isna().all()
+    # an area above its gemeente on the model is flagged only on its own respondents, then
+    # with its direct mean below; one above on both never is
+    above = est[est["estimate"] >= est["gemeente_estimate"]]
+    assert set(above.loc[above["below_gemeente"], "flag_basis"]) <= {"respondents"}
+    assert not above.loc[~(above["direct_estimate"] < above["gemeente_estimate"]), "below_gemeente"].any()
+
+
+def test_flag_basis_says_what_each_flag_rests_on(inputs):
+    """The model-only rule never flags on respondents, the respondents-only rule never on the
+    model, and "either" is their union, each area with the basis that flagged it."""
+    runs = {rule: small_area_estimates(*inputs, flag_rule=rule).estimates for rule in ("model", "respondents", "either")}
+    model, respondents, either = (runs[r].set_index(["area_level", "area_code", "indicator"]) for r in runs)
+    assert set(model["flag_basis"].dropna()) == {"model"}
+    assert set(respondents["flag_basis"].dropna()) == {"respondents"}
+    np.testing.assert_array_equal(either["below_gemeente"], model["below_gemeente"] | respondents["below_gemeente"])
+    both = either["flag_basis"] == "respondents and model"
+    assert (both == (model["below_gemeente"] & respondents["below_gemeente"])).all()
+    # a flag on respondents needs MIN_DIRECT_RESPONDENTS of them; without any only the model can flag
+    assert (either.loc[either["flag_basis"].isin(["respondents", "respondents and model"]), "n_respondents"]
+            >= MIN_DIRECT_RESPONDENTS).all()
+    assert respondents["below_gemeente"].sum() > 0
+
+
+def test_own_weight_is_the_share_of_the_own_respondents(inputs):
+    result = small_area_estimates(*inputs)
+    est = result.estimates[~result.estimates["suppressed"]]
+    assert est["own_weight"].between(0, 1).all()
+    assert (est.loc[est["n_respondents"] == 0, "own_weight"] == 0).all()
+    with_resp = est[est["n_respondents"] > 0]
+    # more respondents, more weight on them (rank correlation within a level and indicator)
+    for _, g in with_resp.groupby(["area_level", "indicator"]):
+        assert g["own_weight"].corr(g["n_respondents"], method="spearman") > 0.5
+    assert est.loc[est["n_respondents"] < MIN_DIRECT_RESPONDENTS, "direct_contrast_se"].isna().all()
+
+
+def test_plain_reml_gives_no_more_area_variance_than_the_adjusted(inputs):
+    """Li-Lahiri's adjustment multiplies the REML likelihood by s2u: its maximum lies at or
+    above the plain REML one, so the adjusted fit shrinks less."""
+    fits = {reml: small_area_estimates(*inputs, reml=reml) for reml in ("plain", "adjusted")}
+    for level in ("wijk", "buurt"):
+        for indicator in INDICATORS:
+            s2 = {r: f.diagnostics["editions"][str(EDITION)][level][indicator]["sigma2_area"] for r, f in fits.items()}
+            assert s2["plain"] <= s2["adjusted"] + 1e-9
+    table = fit_table(fits["adjusted"].diagnostics)
+    assert len(table) == 4 and set(table["reml"]) == {"adjusted"}
+    assert (table["own_weight_median"] > 0).all()
+    val = fits["adjusted"].validation
+    assert (val["flagged"] == val["flagged_on_respondents"] + val["flagged_on_model"] + val["flagged_on_both"]).all()
+
+
+def test_unknown_choices_are_refused(inputs):
+    for choice in ({"reml": "ml"}, {"flag_rule": "always"}):
+        with pytest.raises(ValueError, match="must be one of"):
+            small_area_estimates(*inputs, **choice)
 
 
 def test_diagnostics_are_json(result):

@@ -31,7 +31,7 @@ from monitor.demo import trend
 from monitor.demo.cbs_layout import RealLayout, read_real_layout
 from monitor.demo.habits import CLEAN, KwbHabits, absent_variables, habits_of, write_kwb
 from monitor.demo.kwb import buurt_traits, simulate_buurt_figures, statline_frame
-from monitor.demo.latent import GEMEENTE_EFFECT_SD, Latents, simulate_latents
+from monitor.demo.latent import GEMEENTE_EFFECT_SD, Latents, buurt_deprivation_composite, simulate_latents
 from monitor.demo.layout import (
     EDITIONS,
     GEMEENTE_CHANGES_FILE,
@@ -41,17 +41,18 @@ from monitor.demo.layout import (
     check_edition,
 )
 from monitor.demo.population import simulate_adults
-from monitor.demo.sampling import Sample, draw_sample
+from monitor.demo.sampling import Sample, allocate, draw_sample
 from monitor.demo.survey import SURVEY_FORMATS, survey_frame, write_survey
 from monitor.demo.truth import (
     area_truth,
+    choose_hidden_weak_buurten,
     choose_weak_buurten,
     records,
     write_truth_json,
 )
 from monitor.reference import SEEDS
 
-GENERATOR_VERSION = "2.1.0"
+GENERATOR_VERSION = "2.2.0"
 GEMEENTE_EFFECT_STREAM, ITEM_MODEL_STREAM = 3, 4  # persistent streams (seed, stream)
 # The edition's streams, spawned from (seed, edition). "layout" is no longer drawn from (the
 # areas persist per seed, layout.py); it stays so that the other streams keep their position.
@@ -113,11 +114,25 @@ def _gemeente_effects(seed: int) -> np.ndarray:
     return base.buurten.gemeente_code.map(effect).to_numpy()
 
 
+def _expected_respondents(persons: pd.DataFrame, n_respondents: int, population_fraction: float) -> np.ndarray:
+    """Per buurt row: the respondents the sample design expects there (the gemeente's
+    allocation spread over its buurten by adults)."""
+    buurt = persons["buurt"].to_numpy()
+    gemeente = persons["gemeente_code"].to_numpy()
+    per_gemeente = allocate(pd.Series(gemeente).value_counts().sort_index() / population_fraction, n_respondents)
+    adults = pd.Series(1.0, index=buurt).groupby(level=0).sum()
+    gemeente_of = pd.Series(gemeente, index=buurt).groupby(level=0).first()
+    share = adults / adults.groupby(gemeente_of).transform("sum")
+    return (share * gemeente_of.map(per_gemeente)).to_dict()
+
+
 def _outcome_answers(models, latents: Latents, persons: pd.DataFrame, figures: pd.DataFrame,
-                     codebook: Codebook, rng, region: np.ndarray, edition: int) -> tuple[dict, list[str], float, dict]:
+                     codebook: Codebook, rng, region: np.ndarray, edition: int,
+                     expected: dict) -> tuple[dict, dict[str, list[str]], float, dict]:
     """Coping and change answers of every simulated adult, with the edition's trend and the
-    weak buurten planted. Returns the ranks, the weak buurt codes, the realised effect of
-    planting weak buurten (points) and what the trend planted."""
+    weak buurten of both kinds planted (`truth.WEAK_KINDS`). Returns the ranks, the weak buurt
+    codes per kind, the realised effect of planting weak buurten (points) and what the trend
+    planted."""
     noise = {m.item.name: rng.normal(0, 1, len(persons)) for m in models}
     coping, planted_trend = trend.plant(models, latents.coping, noise, region, edition, codebook)
     latents.coping = coping
@@ -131,9 +146,15 @@ def _outcome_answers(models, latents: Latents, persons: pd.DataFrame, figures: p
         inhabitants=figures["AantalInwoners"],
         gemeente_inhabitants=figures.groupby("gemeente_code")["AantalInwoners"].transform("sum"),
         score=buurt_scores.reindex(range(len(figures))).to_numpy(),
+        deprivation=buurt_deprivation_composite(figures),
+        expected_respondents=pd.Series(expected).reindex(range(len(figures))).fillna(0.0).to_numpy(),
     )
-    weak = choose_weak_buurten(buurten, gemeente_scores, score.mean(), rng)
-    in_weak = np.isin(persons["buurt"].to_numpy(), np.flatnonzero(figures["buurt_code"].isin(weak)))
+    predicted = choose_weak_buurten(buurten, gemeente_scores, score.mean(), rng)
+    taken = buurten.gemeente_code[buurten.buurt_code.isin(predicted)]
+    weak = {"predicted": predicted,
+            "hidden": choose_hidden_weak_buurten(buurten, gemeente_scores, score.mean(), taken, rng)}
+    in_weak = np.isin(persons["buurt"].to_numpy(),
+                      np.flatnonzero(figures["buurt_code"].isin(weak["predicted"] + weak["hidden"])))
     for m in models:
         if m.source == "coping":
             shifted = latents.coping[in_weak] - WEAK_BUURT_SHIFT  # same noise: only the shift differs
@@ -256,7 +277,10 @@ def _truth(codebook, edition, seed, population_fraction, n_respondents, layout, 
         "planted_group_effects": groups,
         "planted_effects": planted,
         "strongest_resources": list(planted)[:5],
-        "weak_buurten": weak,
+        # both kinds (the flag must find them all); per kind: "predicted" lie where the CBS
+        # deprivation figures point, "hidden" look average on every CBS figure
+        "weak_buurten": sorted(weak["predicted"] + weak["hidden"]),
+        "weak_buurten_by_kind": weak,
         "weak_buurt_effect": effect,
         "regions": records(region_truth),
         "gemeenten": records(
@@ -371,7 +395,8 @@ def generate_demo_edition(
 
     region_of_person = regions.reindex(persons["gemeente_code"].to_numpy()).to_numpy()
     ranks, weak, effect, planted_trend = _outcome_answers(
-        outcome_models, latents, persons, figures, codebook, rng["planting"], region_of_person, edition)
+        outcome_models, latents, persons, figures, codebook, rng["planting"], region_of_person, edition,
+        _expected_respondents(persons, n_respondents, population_fraction))
     sample = draw_sample(persons, population_fraction, n_respondents, rng["sampling"])
     sample, dropped = _drop_gemeenten(sample, persons, without_respondents)
     rows = sample.respondents
@@ -382,7 +407,8 @@ def generate_demo_edition(
         buurt_code=placed["buurt_code"].to_numpy()[persons["buurt"].to_numpy()[rows]]
     )
     if real is not None:
-        weak = sorted(set(placed["buurt_code"][figures["buurt_code"].isin(weak)]))
+        weak = {kind: sorted(set(placed["buurt_code"][figures["buurt_code"].isin(codes)]))
+                for kind, codes in weak.items()}
     survey = survey_frame(codebook, edition, respondents, answers, sample.design_weight, rng["survey"])
     truth = _truth(codebook, edition, seed, population_fraction, n_respondents, layout, placed, persons,
                    models, ranks, sample, survey, latents, weak, effect, regions, planted_trend)

@@ -13,11 +13,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-WEAK_BUURT_COUNT = 8
+WEAK_BUURT_COUNT = 8  # of each kind
 WEAK_BUURT_MIN_INHABITANTS = 300
 WEAK_BUURT_MAX_SHARE = 0.05  # of the gemeente's inhabitants: the gemeente must stay above the province
 WEAK_GEMEENTE_MARGIN = 0.10  # points above the province before planting
 DECIMALS = 3
+# Hidden weak buurten: average on the CBS deprivation figures (|z| of the composite at most
+# this), about as resilient as their gemeente before planting, and with enough expected
+# respondents for their own answers to show it (a real monitor finds such buurten only there).
+HIDDEN_MAX_DEPRIVATION_Z = 1.0
+HIDDEN_MAX_PRIOR_GAP = 0.5  # points of veerkracht_score from the gemeente before planting
+HIDDEN_EXPECTED_RESPONDENTS = (15.0, 60.0)
+# a buurt with that many respondents is a larger part of its gemeente than a predicted one:
+# the gemeente must stay above the province after planting (about 1 point x its share)
+HIDDEN_MAX_SHARE = 0.25
+PLANTED_GAP = 1.0  # points of veerkracht_score, about what generate.WEAK_BUURT_SHIFT plants
+WEAK_KINDS = ("predicted", "hidden")
 
 
 def area_truth(keys: np.ndarray, score: np.ndarray, resilient: np.ndarray, change: np.ndarray,
@@ -59,6 +70,37 @@ def choose_weak_buurten(buurten: pd.DataFrame, gemeente_scores: pd.Series, provi
     gap = candidates.score - candidates.gemeente_code.map(gemeente_scores)
     lowest = candidates.assign(gap=gap).sort_values(["gap", "buurt_code"]).drop_duplicates("gemeente_code")
     return sorted(str(code) for code in lowest.buurt_code.iloc[:WEAK_BUURT_COUNT])
+
+
+def choose_hidden_weak_buurten(buurten: pd.DataFrame, gemeente_scores: pd.Series, province_score: float,
+                               exclude_gemeenten, rng: np.random.Generator) -> list[str]:
+    """WEAK_BUURT_COUNT buurten, drawn at random (one per gemeente, none in `exclude_gemeenten`)
+    among those whose weakness no CBS figure will predict: average deprivation composite,
+    about their gemeente's score before planting, in a gemeente above the province, with
+    HIDDEN_EXPECTED_RESPONDENTS expected respondents (in a small demo run without such buurten:
+    the ones with the most) and at most HIDDEN_MAX_SHARE of the
+    gemeente's inhabitants, so few that the gemeente stays above the province after planting.
+    `buurten` has the columns of `choose_weak_buurten` plus deprivation (z) and
+    expected_respondents."""
+    low, high = HIDDEN_EXPECTED_RESPONDENTS
+    gemeente_score = buurten.gemeente_code.map(gemeente_scores)
+    share = buurten.inhabitants / buurten.gemeente_inhabitants
+    gap = buurten.score - gemeente_score
+    eligible = buurten[
+        (gemeente_score - PLANTED_GAP * share > province_score + WEAK_GEMEENTE_MARGIN)
+        & ~buurten.gemeente_code.isin(list(exclude_gemeenten))
+        & (share <= HIDDEN_MAX_SHARE)
+        & (buurten.deprivation.abs() <= HIDDEN_MAX_DEPRIVATION_Z)
+        & (gap.abs() <= HIDDEN_MAX_PRIOR_GAP)
+    ].sort_values("buurt_code")
+    if eligible.empty:
+        raise RuntimeError("no buurt fits a hidden weak buurt (average CBS figures, about its gemeente's score, "
+                           "in a gemeente above the province)")
+    candidates = eligible[eligible.expected_respondents.between(low, high)]
+    if candidates.empty:  # a small demo run: the buurten where most respondents are expected
+        candidates = eligible.nlargest(WEAK_BUURT_COUNT, "expected_respondents").sort_values("buurt_code")
+    one_per_gemeente = candidates.iloc[rng.permutation(len(candidates))].drop_duplicates("gemeente_code")
+    return sorted(str(code) for code in one_per_gemeente.buurt_code.iloc[:WEAK_BUURT_COUNT])
 
 
 def _rounded(value):

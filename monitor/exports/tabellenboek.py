@@ -152,8 +152,10 @@ def export_tables() -> tuple[ExportTable, ...]:
         ExportTable(
             "monitor_below_gemeente",
             "Significant onder gemeente",
-            "'Overall goed, maar niet overal': wijken en buurten waarvan de schatting significant lager is dan "
-            "die van de eigen gemeente, in gemeenten die op of boven het provinciale cijfer scoren.",
+            "'Overall goed, maar niet overal': wijken en buurten die significant lager scoren dan de eigen "
+            "gemeente, in gemeenten die op of boven het provinciale cijfer scoren; per gebied waarop de "
+            "signalering rust: de eigen respondenten (vanaf 10), het model (CBS-kenmerken; zonder eigen "
+            "respondenten een signaal om na te gaan, geen bevinding) of beide.",
             f"gemeente_code, {indicator}, {level} desc, estimate, area_code",
         ),
         ExportTable(
@@ -289,10 +291,14 @@ LABEL_COLUMNS: dict[str, tuple[str, Callable[[str], str]]] = {
 TRANSLATED_COLUMNS = {
     "suppression_reason": labels.suppression_reason_label,
     "comparability": labels.comparability_label,
+    "flag_basis": lambda value: labels.FLAG_BASIS.get(value, value),
 }
 # direct figures withheld on fewer than MIN_RESPONDENTS respondents in tables without a
 # suppressed flag for them (the small-area model figure beside it is published)
-DIRECT_FIGURES = {"monitor_small_area_estimates": ("n_respondents", ("direct_estimate",))}
+DIRECT_FIGURES = {
+    "monitor_small_area_estimates": ("n_respondents", ("direct_estimate", "direct_contrast_se")),
+    "monitor_below_gemeente": ("n_respondents", ("direct_estimate",)),
+}
 # the validation's direct figures are the gemeente's, withheld when that gemeente cell is suppressed
 GEMEENTE_DIRECT_FIGURES = {"monitor_small_area_validation": ("direct_estimate", "direct_ci_lower", "direct_ci_upper")}
 MAX_WIDTH = 50

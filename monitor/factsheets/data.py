@@ -114,6 +114,8 @@ class SmallArea:
     inhabitants: int | None
     gemeente_estimate: float | None
     below_gemeente: bool
+    flag_basis: str | None = None  # monitor_below_gemeente: respondents, model or both
+    direct_estimate: float | None = None  # published from 10 respondents
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,7 @@ def gather_edition(conn, edition: int) -> EditionData:
     ).df()
     flagged = conn.execute(
         f"""select area_level, area_code, gemeente_code, indicator, estimate, ci_lower, ci_upper,
-                   n_respondents, inhabitants, gemeente_estimate
+                   n_respondents, inhabitants, gemeente_estimate, flag_basis, direct_estimate
             from {PUBLISHED}.monitor_below_gemeente where edition = ?
             order by gemeente_code, indicator, area_level desc, estimate, area_code""",
         [edition],
@@ -301,6 +303,8 @@ def _small_areas(frame: pd.DataFrame, below_column: str | None) -> dict[str, lis
                 inhabitants=_count(r.get("inhabitants")),
                 gemeente_estimate=_value(r.get("gemeente_estimate")),
                 below_gemeente=_flag(r[below_column]) if below_column else True,
+                flag_basis=r.get("flag_basis"),
+                direct_estimate=_value(r.get("direct_estimate")),
             )
         )
     return out

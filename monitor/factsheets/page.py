@@ -14,6 +14,7 @@ from monitor.factsheets import formatting as fmt
 from monitor.factsheets.charts import Panel, Point, Row
 from monitor.factsheets.data import HEADLINE, EditionData, Figure, Gemeente, SmallArea, TrendRow
 from monitor.presentation.labels import (
+    FLAG_BASIS,
     MIN_RESPONDENTS_TEXT,
     SUPPRESSED_CELL,
     SUPPRESSED_EXPLANATION,
@@ -23,7 +24,7 @@ from monitor.presentation.labels import (
     suppression_reason_label,
     type_label,
 )
-from monitor.statistics.small_area import RELEVANT_GAP
+from monitor.statistics.small_area import DIRECT_RELEVANT_GAP, MIN_DIRECT_RESPONDENTS, RELEVANT_GAP
 
 INDICATOR_RANGE = {"pct_veerkrachtig": (0.0, 100.0)}  # every other indicator: 0..10
 SHORT_LABELS = {"veerkracht_score": "Veerkrachtscore", "pct_veerkrachtig": "Percentage veerkrachtig"}
@@ -484,6 +485,7 @@ class FlaggedRow:
     cell: Cell
     gemeente: str
     inhabitants: str
+    basis: str  # what the flag rests on, in words (labels.FLAG_BASIS and the direct figure)
 
 
 @dataclass
@@ -572,6 +574,7 @@ def below_gemeente(data: EditionData, g: Gemeente) -> BelowGemeente:
             Cell.of(a.figure, a.indicator),
             fmt.number(a.gemeente_estimate, fmt.decimals(a.indicator)),
             fmt.count(a.inhabitants),
+            basis_text(a),
         )
         for a in data.flagged.get(g.code, [])
     ]
@@ -626,10 +629,28 @@ class Factsheet:
     headline_labels: dict[str, str] = field(default_factory=lambda: {i: short_label(i) for i in HEADLINE})
 
 
-def gap_text() -> str:
-    score = fmt.number(RELEVANT_GAP.get("veerkracht_score", 0.75), 2)
-    pct = fmt.number(RELEVANT_GAP.get("pct_veerkrachtig", 7.5), 1)
+def basis_text(a) -> str:
+    """What a flag rests on, for readers: the area's own respondents (with their direct
+    figure), the model, or both; a model flag without respondents of its own is a signal."""
+    text = FLAG_BASIS.get(a.flag_basis or "", "onbekend")
+    if a.direct_estimate is not None:
+        text += f" (eigen respondenten: {fmt.number(a.direct_estimate, fmt.decimals(a.indicator))})"
+    elif a.flag_basis == "model" and not a.figure.n_respondents:
+        text += " (geen eigen respondenten: na te gaan, geen bevinding)"
+    return text
+
+
+def _gap_words(gaps: dict) -> str:
+    score = fmt.number(gaps["veerkracht_score"], 2)
+    pct = fmt.number(gaps["pct_veerkrachtig"], 1)
     return f"{score} punt op de veerkrachtscore of {pct} procentpunt op het percentage veerkrachtig"
+
+
+def gap_text() -> str:
+    """The rule of the flag in words (small_area.RELEVANT_GAP, DIRECT_RELEVANT_GAP)."""
+    return (f"de modelschatting significant én minstens {_gap_words(RELEVANT_GAP)} onder het cijfer van de "
+            f"gemeente ligt, of het gemiddelde van de eigen respondenten (vanaf {MIN_DIRECT_RESPONDENTS}) "
+            f"significant én minstens {_gap_words(DIRECT_RELEVANT_GAP)} eronder ligt")
 
 
 def factsheet(data: EditionData, g: Gemeente) -> Factsheet:

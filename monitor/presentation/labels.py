@@ -90,6 +90,16 @@ COLUMNS = {
     "within_direct_ci": "Binnen 95%-BI directe schatting",
     "areas": "Aantal gebieden",
     "areas_with_respondents": "Gebieden met respondenten",
+    "covariates_absent": "Ontbrekende CBS-kenmerken (model zonder)",
+    "own_weight": "Gewicht eigen respondenten in de schatting",
+    "direct_contrast_se": "Standaardfout verschil directe schatting met gemeente",
+    "flag_basis": "Signalering op basis van",
+    "sigma2_area": "Variantie gebiedseffect (model)",
+    "mean_own_weight": "Gemiddeld gewicht eigen respondenten",
+    "flagged": "Gesignaleerde gebieden",
+    "flagged_on_respondents": "Gesignaleerd op eigen respondenten",
+    "flagged_on_model": "Gesignaleerd op het model",
+    "flagged_on_both": "Gesignaleerd op respondenten en model",
     "published_at": "Gepubliceerd op",
     "dagster_run_id": "Dagster-run",
 }
@@ -107,6 +117,14 @@ COMPARABILITY = {
 }
 
 YES_NO = {True: "ja", False: "nee"}
+
+# values of monitor_small_area_estimates.flag_basis (small_area.FLAG_BASIS): a flag on the
+# model alone, without respondents of its own, is a signal to look at, not a finding
+FLAG_BASIS = {
+    "respondents": "eigen respondenten",
+    "model": "model (CBS-kenmerken), signaal",
+    "respondents and model": "eigen respondenten en model",
+}
 
 MIN_RESPONDENTS_TEXT = "minder dan 10 respondenten"
 # suppression_reason values of the monitor tables (as the pipeline writes them) in Dutch; the

@@ -121,8 +121,21 @@ INDICATORS = ("veerkracht_score", "pct_veerkrachtig")  # ranges 0..10 and 0..100
 INDICATOR_RANGE = {"veerkracht_score": (0.0, 10.0), "pct_veerkrachtig": (0.0, 100.0)}
 # below_gemeente: the area must lie significantly more than this below its gemeente (3/4 point on 0..10)
 RELEVANT_GAP = {"veerkracht_score": 0.75, "pct_veerkrachtig": 7.5}
+# below_gemeente on the area's own respondents (where it has MIN_DIRECT_RESPONDENTS or more):
+# the direct contrast must lie significantly more than this below the gemeente
+DIRECT_RELEVANT_GAP = {"veerkracht_score": 0.0, "pct_veerkrachtig": 0.0}
+# ... at this one-sided level (critical value of the standard normal): 5 %, see the comparison
+DIRECT_Z = 1.6448536269514722
 METHODS = ("fay_herriot", "nested_error")
 DEFAULT_METHOD = "fay_herriot"
+REML_VARIANTS = ("adjusted", "plain")  # Li-Lahiri adjusted REML, or plain REML (can be 0)
+DEFAULT_REML = "adjusted"
+# what a flag may rest on: "either" (the area's own respondents or the model), "model" (the
+# model contrast only), "respondents" (the direct contrast only) or "switch" (the direct
+# contrast where the area has MIN_DIRECT_RESPONDENTS, the model elsewhere)
+FLAG_RULES = ("either", "model", "respondents", "switch")
+DEFAULT_FLAG_RULE = "either"
+FLAG_BASIS = {(True, False): "respondents", (False, True): "model", (True, True): "respondents and model"}
 LEVELS = ("wijk", "buurt")
 MIN_DIRECT_RESPONDENTS = 10  # direct_estimate is published from this many respondents (section 6)
 # CBS covariates (cov_*) an edition's file must carry for the model to tell the areas of a
@@ -138,11 +151,13 @@ DIRECT_COLUMNS = ("edition", "area_level", "area_code", "indicator", "estimate",
 ESTIMATE_COLUMNS = [
     "edition", "area_level", "area_code", "gemeente_code", "indicator", "estimate", "ci_lower", "ci_upper", "mse",
     "n_respondents", "inhabitants", "adults", "method", "direct_estimate", "model_estimate", "model_mse",
-    "gemeente_estimate", "benchmark_shift", "contrast_se", "below_gemeente", "suppressed", "suppression_reason",
+    "gemeente_estimate", "benchmark_shift", "contrast_se", "own_weight", "direct_contrast_se", "below_gemeente",
+    "flag_basis", "suppressed", "suppression_reason",
 ]
 VALIDATION_COLUMNS = [
     "edition", "area_level", "gemeente_code", "indicator", "direct_estimate", "direct_ci_lower", "direct_ci_upper",
     "model_aggregate", "benchmark_shift", "benchmarked", "within_direct_ci", "areas", "areas_with_respondents",
+    "sigma2_area", "mean_own_weight", "flagged", "flagged_on_respondents", "flagged_on_model", "flagged_on_both",
     "covariates_absent",
 ]
 
@@ -159,6 +174,7 @@ class ModelFit:
     """Model estimate and MSE for every area of one edition x level x indicator."""
     estimate: np.ndarray
     mse: np.ndarray
+    own_weight: np.ndarray  # gamma_i: the weight of the area's own respondents (0 without any)
     diagnostics: dict
 
 
@@ -233,16 +249,33 @@ def area_direct(codes: np.ndarray, respondents: pd.DataFrame, code_column: str, 
     out = pd.DataFrame(index=pd.Index(codes, name="code"))
     out["n"] = s["n"].reindex(out.index).fillna(0).to_numpy()
     out["mean"] = (s["wy"] / s["w"]).reindex(out.index).to_numpy()
+    out["w"] = s["w"].reindex(out.index).fillna(0).to_numpy()
     out["inv_neff"] = (s["w2"] / s["w"] ** 2).reindex(out.index).to_numpy()
     umean = s["y"] / s["n"]
     out["ss_within"] = (s["y2"] - s["n"] * umean**2).clip(lower=0).reindex(out.index).fillna(0).to_numpy()
     return out
 
 
+def sampling_variance(d: pd.DataFrame) -> tuple[np.ndarray, float]:
+    """psi_i, the smoothed sampling variance of every area's direct mean (the level's pooled
+    within-area variance over areas with two or more respondents times 1 / Kish effective n;
+    NaN without respondents), and that pooled variance."""
+    many = d["n"] >= 2
+    within_df = float((d["n"] - 1)[many].sum())
+    s2_within = float(d["ss_within"][many].sum() / within_df) if within_df > 0 else float("nan")
+    return s2_within * d["inv_neff"].to_numpy(), s2_within
+
+
 # -- Fay-Herriot ------------------------------------------------------------------------------
-def fay_herriot_reml(y: np.ndarray, X: np.ndarray, psi: np.ndarray, offset: np.ndarray | None = None) -> dict:
-    """Fay-Herriot fit by adjusted REML (Li & Lahiri 2010): var(y_i) = s2u + offset_i + psi_i
-    (offset: a known part of the area-effect variance, zero by default); b and Var(b) by GLS."""
+def fay_herriot_reml(y: np.ndarray, X: np.ndarray, psi: np.ndarray, offset: np.ndarray | None = None,
+                     reml: str = DEFAULT_REML) -> dict:
+    """Fay-Herriot fit by REML: var(y_i) = s2u + offset_i + psi_i (offset: a known part of the
+    area-effect variance, zero by default); b and Var(b) by GLS. `reml="adjusted"` maximises
+    the REML likelihood times s2u (Li & Lahiri 2010), which keeps s2u off zero; "plain" the REML
+    likelihood itself (its maximum may lie on the boundary, here the search's lower bound)."""
+    if reml not in REML_VARIANTS:
+        raise ValueError(f"fay_herriot_reml: reml must be one of {REML_VARIANTS}, not {reml!r}")
+    adjust = 1.0 if reml == "adjusted" else 0.0
     offset = np.zeros(len(y)) if offset is None else offset
     fixed = offset + psi
 
@@ -254,7 +287,7 @@ def fay_herriot_reml(y: np.ndarray, X: np.ndarray, psi: np.ndarray, offset: np.n
         r = y - X @ b
         _, logdet = np.linalg.slogdet(A)
         reml = -0.5 * (np.log(v).sum() + logdet + (r * r / v).sum())
-        return -(reml + log_s2)  # Li-Lahiri adjustment: REML likelihood times s2u
+        return -(reml + adjust * log_s2)  # Li-Lahiri adjustment: REML likelihood times s2u
 
     scale = max(float(np.var(y)), 1e-8)
     res = optimize.minimize_scalar(neg_loglik, bounds=(np.log(scale * 1e-6), np.log(scale * 10)), method="bounded",
@@ -267,16 +300,15 @@ def fay_herriot_reml(y: np.ndarray, X: np.ndarray, psi: np.ndarray, offset: np.n
     return {"s2u": s2, "b": b, "cov_b": cov_b, "var_s2u": 2.0 / np.sum(1.0 / v**2), "converged": bool(res.success)}
 
 
-def fit_fay_herriot(X: np.ndarray, d: pd.DataFrame, names: list[str], size: np.ndarray) -> ModelFit:
+def fit_fay_herriot(X: np.ndarray, d: pd.DataFrame, names: list[str], size: np.ndarray,
+                    reml: str = DEFAULT_REML) -> ModelFit:
     has = (d["n"] > 0).to_numpy()
-    within_df = float((d["n"] - 1).clip(lower=0)[d["n"] >= 2].sum())
-    s2_within = float(d["ss_within"][d["n"] >= 2].sum() / within_df) if within_df > 0 else float("nan")
-    psi = s2_within * d["inv_neff"].to_numpy()
+    psi, s2_within = sampling_variance(d)
     # the finite-population part of the area effect: the mean of the area's `size` adults
     # varies around the model's superpopulation mean with variance s2_within / size
     finite = s2_within / np.maximum(size, 1.0)
     y = d["mean"].to_numpy()
-    fit = fay_herriot_reml(y[has], X[has], psi[has], finite[has])
+    fit = fay_herriot_reml(y[has], X[has], psi[has], finite[has], reml)
     s2, b, cov_b = fit["s2u"], fit["b"], fit["cov_b"]
     area_var = s2 + finite
     synthetic = X @ b
@@ -290,9 +322,11 @@ def fit_fay_herriot(X: np.ndarray, d: pd.DataFrame, names: list[str], size: np.n
     g2 = (1 - gamma) ** 2 * g2_full[has]
     g3 = ps**2 / (sv + ps) ** 3 * fit["var_s2u"]
     mse[has] = g1 + g2 + 2 * g3
-    return ModelFit(estimate, mse, {
-        "model": "Fay-Herriot area-level EBLUP, area variance s2u + s2_within/adults, adjusted REML, Prasad-Rao MSE",
-        "sigma2_area": s2, "sigma2_within_pooled": s2_within, "converged": fit["converged"],
+    own_weight = np.zeros(len(has))
+    own_weight[has] = gamma
+    return ModelFit(estimate, mse, own_weight, {
+        "model": f"Fay-Herriot area-level EBLUP, area variance s2u + s2_within/adults, {reml} REML, Prasad-Rao MSE",
+        "reml": reml, "sigma2_area": s2, "sigma2_within_pooled": s2_within, "converged": fit["converged"],
         "areas_with_respondents": int(has.sum()), "areas": int(len(has)),
         "mean_shrinkage_gamma": float(gamma.mean()) if has.any() else None,
         "coefficients": dict(zip(names, map(float, b))),
@@ -330,7 +364,9 @@ def fit_nested_error(X: np.ndarray, d: pd.DataFrame, names: list[str], unit_y: n
     gamma = s2u / (s2u + e) if s2u > 0 else np.zeros(has.sum())
     estimate[has] = gamma * d["mean"].to_numpy()[has] + (1 - gamma) * synthetic[has]
     mse[has] = gamma * e + (1 - gamma) ** 2 * g2_full[has]
-    return ModelFit(estimate, mse, {
+    own_weight = np.zeros(len(has))
+    own_weight[has] = gamma
+    return ModelFit(estimate, mse, own_weight, {
         "model": "nested-error unit-level EBLUP (Battese-Harter-Fuller), statsmodels MixedLM REML, pseudo-EBLUP",
         "sigma2_area": s2u, "sigma2_unit": s2e, "converged": bool(res.converged),
         "areas_with_respondents": int(has.sum()), "areas": int(len(has)),
@@ -339,9 +375,59 @@ def fit_nested_error(X: np.ndarray, d: pd.DataFrame, names: list[str], unit_y: n
 
 
 # -- one edition x level x indicator ----------------------------------------------------------
+@dataclass(frozen=True)
+class Options:
+    """The model and the flag rule (defaults: the published choice; the others for comparison,
+    bench/compare_small_area_models.py). Gaps on the 0..10 scale (x10 for percentages)."""
+    method: str = DEFAULT_METHOD
+    reml: str = DEFAULT_REML
+    flag_rule: str = DEFAULT_FLAG_RULE
+    relevant_gap: float | None = None  # model contrast; None: RELEVANT_GAP
+    direct_gap: float | None = None  # direct contrast; None: DIRECT_RELEVANT_GAP
+    direct_z: float = DIRECT_Z  # one-sided critical value of the direct contrast
+
+    def __post_init__(self):
+        for name, value, allowed in (("method", self.method, METHODS), ("reml", self.reml, REML_VARIANTS),
+                                     ("flag_rule", self.flag_rule, FLAG_RULES)):
+            if value not in allowed:
+                raise ValueError(f"small_area_estimates: {name} must be one of {allowed}, not {value!r}")
+
+    def gaps(self, indicator: str) -> tuple[float, float]:
+        lo, hi = INDICATOR_RANGE[indicator]
+        scale = (hi - lo) / 10
+        model = RELEVANT_GAP[indicator] if self.relevant_gap is None else self.relevant_gap * scale
+        direct = DIRECT_RELEVANT_GAP[indicator] if self.direct_gap is None else self.direct_gap * scale
+        return model, direct
+
+
+def direct_contrast_se(d: pd.DataFrame, psi: np.ndarray, gemeente_weight: np.ndarray,
+                       var_gemeente: np.ndarray) -> np.ndarray:
+    """Standard error of (area direct mean - gemeente direct estimate) for areas with
+    MIN_DIRECT_RESPONDENTS or more (NaN elsewhere): var = psi_i (1 - 2 a_i) + var_gemeente, a_i
+    the area's share of the gemeente's weights (its respondents are part of the gemeente's)."""
+    a = np.divide(d["w"].to_numpy(), gemeente_weight, out=np.zeros(len(d)), where=gemeente_weight > 0)
+    var = psi * (1 - 2 * a) + var_gemeente
+    enough = (d["n"].to_numpy() >= MIN_DIRECT_RESPONDENTS) & np.isfinite(var) & (var > 0)
+    return np.where(enough, np.sqrt(np.where(enough, var, 1.0)), np.nan)
+
+
+def flag_sources(rule: str, model_z: np.ndarray, direct_z: np.ndarray, eligible: np.ndarray,
+                 direct_critical: float = DIRECT_Z):
+    """(on the area's respondents, on the model) per area, under `rule` (FLAG_RULES)."""
+    on_respondents = eligible & (np.nan_to_num(direct_z, nan=0.0) < -direct_critical)
+    on_model = eligible & (np.nan_to_num(model_z, nan=0.0) < -Z)
+    if rule == "model":
+        on_respondents = np.zeros_like(on_respondents)
+    elif rule == "respondents":
+        on_model = np.zeros_like(on_model)
+    elif rule == "switch":  # the model only where the area has too few respondents of its own
+        on_model = on_model & ~np.isfinite(direct_z)
+    return on_respondents, on_model
+
+
 def _level_estimates(edition, level: str, indicator: str, A: pd.DataFrame, X: np.ndarray, names: list[str],
-                     resp: pd.DataFrame, gem_direct: pd.DataFrame, province: float, method: str,
-                     relevant_gap: float | None = None):
+                     resp: pd.DataFrame, gem_direct: pd.DataFrame, province: float, options: Options):
+    method = options.method
     code_column = "buurt_code" if level == "buurt" else "wijk_code"
     codes = A["area_code"].to_numpy()
     d = area_direct(codes, resp, code_column, indicator)
@@ -351,7 +437,8 @@ def _level_estimates(edition, level: str, indicator: str, A: pd.DataFrame, X: np
     keep = independent_columns(X[(d["n"] > 0).to_numpy()])
     X, names = X[:, keep], [n for n, k in zip(names, keep) if k]
     if method == "fay_herriot":
-        fit = fit_fay_herriot(X, d, names, np.maximum(pd.to_numeric(A["adults"], errors="coerce").fillna(1).to_numpy(dtype=float), 1.0))
+        size = np.maximum(pd.to_numeric(A["adults"], errors="coerce").fillna(1).to_numpy(dtype=float), 1.0)
+        fit = fit_fay_herriot(X, d, names, size, options.reml)
     else:
         r = resp[[code_column, indicator]].dropna()
         index = pd.Index(codes).get_indexer(r[code_column])
@@ -385,9 +472,17 @@ def _level_estimates(edition, level: str, indicator: str, A: pd.DataFrame, X: np
     half = Z * np.sqrt(mse)
     gemeente_estimate = g["direct"].reindex(gem).to_numpy()
     gemeente_good = (gemeente_estimate >= province) if np.isfinite(province) else np.zeros(len(gem), bool)
-    margin = RELEVANT_GAP[indicator] if relevant_gap is None else relevant_gap * (hi - lo) / 10
-    z = (estimate - gemeente_estimate + margin) / np.sqrt(v_contrast)
-    below = np.nan_to_num(gemeente_good, nan=False).astype(bool) & (z < -Z)
+    suppressed = A["suppressed"].fillna(False).astype(bool).to_numpy()
+    eligible = np.nan_to_num(gemeente_good, nan=False).astype(bool) & ~suppressed
+    model_gap, direct_gap = options.gaps(indicator)
+    model_z = (estimate - gemeente_estimate + model_gap) / np.sqrt(v_contrast)
+    gemeente_weight = resp.dropna(subset=[indicator]).groupby("gemeente_code")["weight"].sum()
+    direct_se = direct_contrast_se(d, sampling_variance(d)[0], gemeente_weight.reindex(gem).to_numpy(dtype=float),
+                                   var_direct)
+    direct_z = (d["mean"].to_numpy() - gemeente_estimate + direct_gap) / direct_se
+    on_respondents, on_model = flag_sources(options.flag_rule, model_z, direct_z, eligible, options.direct_z)
+    below = on_respondents | on_model
+    basis = np.array([FLAG_BASIS.get(pair) for pair in zip(on_respondents, on_model)], dtype=object)
 
     base = "Fay-Herriot EBLUP (CBS covariates, REML)" if method == "fay_herriot" else \
         "nested-error unit-level EBLUP (CBS covariates, MixedLM REML)"
@@ -397,7 +492,6 @@ def _level_estimates(edition, level: str, indicator: str, A: pd.DataFrame, X: np
                     np.char.add(text.astype(str), ", not benchmarked: gemeente direct estimate suppressed"))
     text = np.where(clipped, np.char.add(text, f", clipped to {lo:g}..{hi:g}"), text)
 
-    suppressed = A["suppressed"].fillna(False).astype(bool).to_numpy()
     out = pd.DataFrame({
         "edition": edition, "area_level": level, "area_code": codes, "gemeente_code": gem, "indicator": indicator,
         "estimate": estimate, "ci_lower": np.clip(estimate - half, lo, hi), "ci_upper": np.clip(estimate + half, lo, hi),
@@ -405,14 +499,14 @@ def _level_estimates(edition, level: str, indicator: str, A: pd.DataFrame, X: np
         "inhabitants": pd.to_numeric(A["inhabitants"], errors="coerce").to_numpy(), "adults": adults,
         "method": text, "direct_estimate": d["mean"].to_numpy(), "model_estimate": fit.estimate,
         "model_mse": fit.mse, "gemeente_estimate": gemeente_estimate, "benchmark_shift": shift,
-        "contrast_se": np.sqrt(v_contrast),
-        "below_gemeente": below & ~suppressed & (z < -Z), "suppressed": suppressed,
+        "contrast_se": np.sqrt(v_contrast), "own_weight": fit.own_weight, "direct_contrast_se": direct_se,
+        "below_gemeente": below, "flag_basis": basis, "suppressed": suppressed,
         "suppression_reason": A["suppression_reason"].where(suppressed, None).to_numpy(dtype=object),
     })
     # disclosure control (section 6): nothing about a suppressed area, no direct figure on
     # fewer than MIN_DIRECT_RESPONDENTS respondents
     out.loc[suppressed, ["estimate", "ci_lower", "ci_upper", "mse", "contrast_se", "model_estimate", "model_mse",
-                         "direct_estimate"]] = np.nan
+                         "direct_estimate", "own_weight", "direct_contrast_se"]] = np.nan
     out.loc[out["n_respondents"] < MIN_DIRECT_RESPONDENTS, "direct_estimate"] = np.nan
     out.loc[suppressed & out["suppression_reason"].isna(), "suppression_reason"] = "suppressed"
 
@@ -425,6 +519,8 @@ def _level_estimates(edition, level: str, indicator: str, A: pd.DataFrame, X: np
                                               & (g["aggregate"] <= g["ci_upper"]), pd.NA), dtype="boolean"),
         "areas": g["areas"].to_numpy(), "areas_with_respondents":
             pd.Series(has).groupby(gem).sum().reindex(g.index).to_numpy(),
+        "sigma2_area": fit.diagnostics["sigma2_area"],
+        **_flag_counts(out, has, g.index),
     })
     diag = fit.diagnostics | {
         "clipped": int((clipped & ~suppressed).sum()),
@@ -432,23 +528,41 @@ def _level_estimates(edition, level: str, indicator: str, A: pd.DataFrame, X: np
         "gemeenten_not_benchmarked": sorted(map(str, g.index[~g["benchmarked"]])),
         "max_abs_benchmark_shift": float(np.nanmax(np.abs(g["shift"]))) if g["benchmarked"].any() else None,
         "flagged_below_gemeente": int(out["below_gemeente"].sum()),
+        "flagged_by_basis": {b: int((out["flag_basis"] == b).sum()) for b in FLAG_BASIS.values()},
+        "own_weight_quartiles": [float(q) for q in np.quantile(fit.own_weight[has], [0.25, 0.5, 0.75])]
+        if has.any() else None,
     }
     return out, validation, diag
 
 
+def _flag_counts(out: pd.DataFrame, has: np.ndarray, gemeenten: pd.Index) -> dict:
+    """Per gemeente: the mean weight of the own respondents over its areas with respondents,
+    and its flagged areas by what the flag rests on."""
+    by = out["gemeente_code"]
+    counts = {
+        "mean_own_weight": out["own_weight"].where(has).groupby(by).mean().reindex(gemeenten).to_numpy(),
+        "flagged": out["below_gemeente"].groupby(by).sum().reindex(gemeenten, fill_value=0).to_numpy(),
+    }
+    for name, basis in (("flagged_on_respondents", "respondents"), ("flagged_on_model", "model"),
+                        ("flagged_on_both", "respondents and model")):
+        counts[name] = (out["flag_basis"] == basis).groupby(by).sum().reindex(gemeenten, fill_value=0).to_numpy()
+    return counts
+
+
 def small_area_estimates(respondents: pd.DataFrame, areas: pd.DataFrame, direct: pd.DataFrame, *,
-                         method: str = DEFAULT_METHOD, relevant_gap: float | None = None) -> SmallAreaResult:
+                         options: Options | None = None, **choices) -> SmallAreaResult:
     """Model-based, benchmarked estimates of INDICATORS for every wijk and buurt of `areas`
-    (see the module docstring)."""
-    if method not in METHODS:
-        raise ValueError(f"small_area_estimates: method must be one of {METHODS}, not {method!r}")
+    (see the module docstring). `options` (or its fields as keywords) choose the model and the
+    flag rule; the defaults are the published choice."""
+    options = options or Options(**choices)
     _require(respondents, RESPONDENT_COLUMNS, "respondents")
     _require(areas, AREA_COLUMNS, "areas")
     _require(direct, DIRECT_COLUMNS, "direct")
     if not covariate_columns(areas):
         raise ValueError("small_area_estimates: `areas` has no cov_* or gem_* covariate columns")
 
-    estimates, validations, diagnostics = [], [], {"method": method, "editions": {}}
+    estimates, validations, diagnostics = [], [], {"method": options.method, "reml": options.reml,
+                                                   "flag_rule": options.flag_rule, "editions": {}}
     for edition in sorted(areas["edition"].unique()):
         resp = respondents[respondents["edition"] == edition]
         if (resp["weight"].dropna() < 0).any():
@@ -473,7 +587,7 @@ def small_area_estimates(respondents: pd.DataFrame, areas: pd.DataFrame, direct:
                 })
                 gem_direct = gem_direct[~gem_direct.index.duplicated()]
                 out, val, diag = _level_estimates(edition, level, indicator, A, X, names, resp, gem_direct,
-                                                  province, method, relevant_gap)
+                                                  province, options)
                 estimates.append(out)
                 absent_text = pd.array([",".join(absent) or None] * len(val), dtype="string")
                 validations.append(val.assign(covariates_absent=absent_text))
@@ -481,6 +595,22 @@ def small_area_estimates(respondents: pd.DataFrame, areas: pd.DataFrame, direct:
     est = pd.concat(estimates, ignore_index=True) if estimates else pd.DataFrame(columns=ESTIMATE_COLUMNS)
     val = pd.concat(validations, ignore_index=True) if validations else pd.DataFrame(columns=VALIDATION_COLUMNS)
     return SmallAreaResult(est[ESTIMATE_COLUMNS], val[VALIDATION_COLUMNS], _jsonable(diagnostics))
+
+
+def fit_table(diagnostics: dict) -> pd.DataFrame:
+    """Per edition, level and indicator: how much the estimates rest on the model (sigma_u^2,
+    the weight of the own respondents) and the flags by what they rest on; for auditors (the
+    Dagster UI) and the comparison of candidates."""
+    rows = []
+    for edition, levels in diagnostics["editions"].items():
+        for level in LEVELS:
+            for indicator, d in levels.get(level, {}).items():
+                q = d.get("own_weight_quartiles") or [None] * 3
+                rows.append({"edition": edition, "level": level, "indicator": indicator, "reml": d.get("reml"),
+                             "sigma2_area": d["sigma2_area"], "areas_with_respondents": d["areas_with_respondents"],
+                             "own_weight_p25": q[0], "own_weight_median": q[1], "own_weight_p75": q[2],
+                             **{f"flagged on {b}": n for b, n in d["flagged_by_basis"].items()}})
+    return pd.DataFrame(rows)
 
 
 def _jsonable(value):

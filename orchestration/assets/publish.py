@@ -38,7 +38,8 @@ BELOW_GEMEENTE_VIEW = f"""
     create or replace view {PUBLISHED}.monitor_below_gemeente as
     select
         s.edition, s.gemeente_code, g.area_name as gemeente_name, s.area_level, s.area_code,
-        s.indicator, s.estimate, s.ci_lower, s.ci_upper, s.gemeente_estimate, s.n_respondents, s.inhabitants
+        s.indicator, s.estimate, s.ci_lower, s.ci_upper, s.gemeente_estimate, s.flag_basis, s.n_respondents,
+        s.direct_estimate, s.own_weight, s.inhabitants
     from {PUBLISHED}.monitor_small_area_estimates as s
     left join {PUBLISHED}.monitor_area_estimates as g
         on g.edition = s.edition and g.area_level = 'gemeente' and g.area_code = s.gemeente_code

@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from dagster_duckdb import DuckDBResource
 
 from data_quality.suites.published_marts import MIN_RESPONDENTS
-from monitor.statistics.small_area import INDICATORS, small_area_estimates
+from monitor.statistics.small_area import INDICATORS, fit_table, small_area_estimates
 from orchestration.assets.publish import audit_key
 from orchestration.assets.weighting import WEIGHTS_KEY
 from orchestration.metadata import markdown_table
@@ -81,8 +81,9 @@ def _validation_summary(validation: pd.DataFrame) -> pd.DataFrame:
             description=(
                 "audit.monitor_small_area_estimates (published as monitor.monitor_small_area_estimates): veerkracht_score and pct_veerkrachtig for every wijk and "
                 "buurt of the layout, model-based (CBS covariates + gemeente), benchmarked to the gemeente direct "
-                "estimate, with a 95 % interval and the below_gemeente flag; the published view monitor.monitor_below_gemeente "
-                "lists the flagged areas per gemeente."
+                "estimate, with a 95 % interval, the weight of the area's own respondents (own_weight) and the "
+                "below_gemeente flag with what it rests on (flag_basis: respondents, model or both); the published "
+                "view monitor.monitor_below_gemeente lists the flagged areas per gemeente."
             ),
         ),
         AssetSpec(
@@ -90,7 +91,9 @@ def _validation_summary(validation: pd.DataFrame) -> pd.DataFrame:
             deps=[SAE_KEY],
             group_name="audit",
             kinds={"duckdb"},
-            description="audit.monitor_small_area_validation: per gemeente, the model aggregated before benchmarking against the direct estimate.",
+            description=("audit.monitor_small_area_validation: per gemeente, the model aggregated before benchmarking "
+                         "against the direct estimate, the level's sigma_u^2, the mean weight of the own respondents "
+                         "and the flagged areas by what the flag rests on."),
         ),
     ],
 )
@@ -113,6 +116,7 @@ def small_area_estimates_asset(context: AssetExecutionContext, warehouse: DuckDB
         metadata={
             "rows": rows,
             "flagged_below_gemeente": flagged,
+            "fit_and_flags": MetadataValue.md(markdown_table(fit_table(result.diagnostics))),
             "model": MetadataValue.json(result.diagnostics),
         },
     )
