@@ -24,23 +24,26 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.demo.evaluate import accuracy, flag_quality  # noqa: E402
+from monitor.demo.evaluate import accuracy, flag_quality, good_gemeenten  # noqa: E402
 from monitor.statistics.small_area import INDICATORS, Options, small_area_estimates  # noqa: E402
 from orchestration.assets.small_area import AREAS_SQL, DIRECT_SQL, RESPONDENTS_SQL  # noqa: E402
 
 DEFAULT_ROOTS = ("/tmp/sae/seed7", "/tmp/sae/seed11", "/tmp/sae/seed2018", "/tmp/sae/seed3")
-CANDIDATES = {
-    "FH adj, model (issue 5)": Options(flag_rule="model"),
-    "FH plain, model": Options(reml="plain", flag_rule="model"),
-    "FH adj, model gap 0.5": Options(flag_rule="model", relevant_gap=0.5),
-    "direct gap .25 z1.96": Options(flag_rule="respondents", direct_gap=0.25, direct_z=1.96),
-    "direct gap 0 z1.96": Options(flag_rule="respondents", direct_z=1.96),
-    "direct gap 0 z1.645": Options(flag_rule="respondents"),
-    "FH adj, switch 0 z1.645": Options(flag_rule="switch"),
-    "FH adj, either 0 z1.96": Options(direct_z=1.96),
-    "FH adj, either 0 z1.645 (default)": Options(),
-    "FH plain, either 0 z1.645": Options(reml="plain"),
-    "NE, either 0 z1.645": Options(method="nested_error"),
+CANDIDATES = {  # gaps: the model margin (RELEVANT_GAP) and, for the direct contrast, its margin and z
+    "model only, gap .75 (issue 5)": Options(flag_rule="model", relevant_gap=0.75),
+    "model only, gap .75, plain REML": Options(flag_rule="model", relevant_gap=0.75, reml="plain"),
+    "model only, gap .5": Options(flag_rule="model", relevant_gap=0.5),
+    "model only, gap .5, plain REML": Options(flag_rule="model", relevant_gap=0.5, reml="plain"),
+    "direct only, gap .25, z 1.96": Options(flag_rule="respondents", direct_gap=0.25, direct_z=1.96),
+    "direct only, gap 0, z 1.96": Options(flag_rule="respondents", direct_gap=0.0, direct_z=1.96),
+    "direct only, gap 0, z 1.645": Options(flag_rule="respondents", direct_gap=0.0, direct_z=1.645),
+    "either, gap .75 / 0, z 1.645": Options(relevant_gap=0.75, direct_gap=0.0, direct_z=1.645),
+    "either, gap .5 / 0, z 1.96": Options(relevant_gap=0.5, direct_gap=0.0, direct_z=1.96),
+    "switch, gap .5 / 0, z 1.645": Options(flag_rule="switch", relevant_gap=0.5, direct_gap=0.0, direct_z=1.645),
+    "either, gap .5 / 0, z 1.645, plain REML": Options(relevant_gap=0.5, direct_gap=0.0, direct_z=1.645, reml="plain"),
+    "either, gap .5 / 0, z 1.645, nested error": Options(method="nested_error", relevant_gap=0.5, direct_gap=0.0,
+                                                         direct_z=1.645),
+    "published default": Options(),
 }
 
 
@@ -73,7 +76,7 @@ def score(root: Path, name: str, options: Options, inputs) -> dict:
     acc = accuracy(result.estimates, truth, respondents).set_index(["indicator", "level"])
     buurt = acc.loc[("veerkracht_score", "buurt")]
     buurt_pct = acc.loc[("pct_veerkrachtig", "buurt")]
-    return {"warehouse": root.name, "candidate": name, **flag_quality(result.estimates, truth),
+    return {"warehouse": root.name, "candidate": name, **flag_quality(result.estimates, truth, good_gemeenten(direct)),
             "rmse_ratio": buurt["rmse_ratio"], "rmse_ratio_pct": buurt_pct["rmse_ratio"],
             "coverage": buurt["coverage"], "coverage_pct": buurt_pct["coverage"],
             "coverage_wijk": acc.loc[("veerkracht_score", "wijk"), "coverage"], "seconds": seconds,
@@ -89,19 +92,19 @@ def main(roots: list[str]) -> None:
         for name, options in CANDIDATES.items():
             rows.append(score(root, name, options, inputs))
     table = pd.DataFrame(rows)
-    table["predicted"] = table["predicted_found"].astype(str) + "/" + table["predicted"].astype(str)
-    table["hidden>=12"] = table["hidden_found"].astype(str) + "/" + table["hidden_findable"].astype(str)
-    columns = ["warehouse", "candidate", "flagged", "predicted", "hidden>=12", "false_flags", "false_flag_share",
+    table["predicted found"] = table["predicted_found"].astype(str) + "/" + table["predicted"].astype(str)
+    table["hidden>=12 found"] = table["hidden_found"].astype(str) + "/" + table["hidden_findable"].astype(str)
+    columns = ["warehouse", "candidate", "flagged", "predicted found", "hidden>=12 found", "false_flags", "false_flag_share",
                "rmse_ratio", "rmse_ratio_pct", "coverage", "coverage_pct", "coverage_wijk"]
     print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print()
     total = table.groupby("candidate", sort=False)[["predicted_found", "predicted", "hidden_found", "hidden_findable",
                                                     "false_flags", "flagged"]].sum()
     total["max_false_share"] = table.groupby("candidate", sort=False)["false_flag_share"].max()
-    print("over all warehouses:")
+    print("over all warehouses (weak buurten in gemeenten published at or above the province):")
     print(total.to_string(float_format=lambda v: f"{v:.3f}"))
     print()
-    for row in table[table["candidate"].isin(["FH adj, either 0 z1.645 (default)", "FH plain, either 0 z1.645"])].itertuples():
+    for row in table[table["candidate"].isin(["published default", "either, gap .5 / 0, z 1.645, plain REML"])].itertuples():
         print(f"{row.warehouse} {row.candidate}: {row.fit}")
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from monitor.factsheets import factsheet_dir, gather_edition, write_factsheet_files, write_factsheets
-from monitor.presentation.labels import SUPPRESSED_EXPLANATION
+from monitor.presentation.labels import FLAG_BASIS, SUPPRESSED_EXPLANATION
 from tests.conftest import EDITION, TINY_GEMEENTE, monitor_env
 
 pytestmark = pytest.mark.pipeline
@@ -302,6 +302,13 @@ def test_flagged_wijken_and_buurten_equal_monitor_below_gemeente(written, gemeen
             assert tr.find("td", class_="estimate").clean() == nl(r.estimate, d)
             assert tr.find("td", class_="ci").clean() == interval(r.ci_lower, r.ci_upper, d)
             assert tr.find("td", class_="inhabitants").clean() == nl(r.inhabitants, 0)
+            # what the flag rests on, with the direct figure when the respondents carry it
+            basis = tr.find("td", class_="basis").clean()
+            assert basis.startswith(FLAG_BASIS[r.flag_basis]), (r.area_code, basis)
+            if r.flag_basis != "model":
+                assert nl(r.direct_estimate, d) in basis
+            elif r.n_respondents == 0:
+                assert "geen bevinding" in basis
 
 
 def test_wijk_charts_show_every_wijk_of_the_gemeente(written, gemeenten, published):

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from monitor.demo.evaluate import flag_quality, good_gemeenten
+
 pytestmark = pytest.mark.pipeline
 INDICATORS = ("veerkracht_score", "pct_veerkrachtig")
 
@@ -105,20 +107,26 @@ def test_estimates_add_up_to_the_gemeente_direct_estimate(built_demo):
 
 
 def test_planted_weak_buurten_are_flagged_and_few_others_are(built_demo, estimates):
-    flagged = estimates[(estimates["area_level"] == "buurt") & estimates["below_gemeente"]
-                        & (estimates["indicator"] == "veerkracht_score")]
-    planted = set(built_demo.truth["weak_buurten"])
-    truth = pd.DataFrame(built_demo.truth["buurten"]).set_index("code")
-    gemeente_truth = pd.DataFrame(built_demo.truth["gemeenten"]).set_index("code")["veerkracht_score"]
-    gap = truth["veerkracht_score"] - truth["gemeente_code"].map(gemeente_truth)
-    truly_below = set(gap.index[gap <= -0.5])
-    found = planted & set(flagged["area_code"])
-    recall = len(found) / len(planted)
-    precision = len(set(flagged["area_code"]) & truly_below) / max(len(flagged), 1)
-    print(f"flagged {len(flagged)}, planted recall {recall:.2f}, precision against the truth {precision:.2f}")
-    assert recall >= 0.6
-    assert precision >= 0.6
-    assert len(flagged) <= 60  # "few others": a short list per gemeente, not a third of all buurten
+    """Seed 7 (tests/test_flag_truth.py holds the targets over three seeds): the weak buurten
+    the CBS figures predict are flagged, most flags are true, the list is short."""
+    direct = built_demo.query("select area_level, area_code, indicator, estimate from monitor.monitor_area_estimates")
+    quality = flag_quality(estimates, built_demo.truth, good_gemeenten(direct))
+    print(quality)
+    assert quality["predicted_found"] >= 0.6 * quality["predicted"]
+    assert quality["truly_below_found"] >= 0.6 * quality["flagged"]  # flagged and truly >= 0.5 below
+    # a short list per gemeente (1-2), not the 18 % of buurten that truly lie 0.5 below theirs
+    assert quality["flagged"] <= 0.05 * len(built_demo.truth["buurten"])
+
+
+def test_a_flag_says_what_it_rests_on(estimates):
+    flagged = estimates[estimates["below_gemeente"]]
+    assert set(flagged["flag_basis"]) <= {"respondents", "model", "respondents and model"}
+    assert estimates.loc[~estimates["below_gemeente"], "flag_basis"].isna().all()
+    on_respondents = flagged[flagged["flag_basis"] != "model"]
+    assert len(on_respondents) > 0 and (on_respondents["n_respondents"] >= 10).all()
+    assert on_respondents["direct_estimate"].notna().all()  # the figure the flag rests on is published
+    shown = estimates[~estimates["suppressed"]]
+    assert shown["own_weight"].between(0, 1).all() and (shown.loc[shown["n_respondents"] == 0, "own_weight"] == 0).all()
 
 
 def test_below_gemeente_only_in_gemeenten_at_or_above_the_province(built_demo, estimates):

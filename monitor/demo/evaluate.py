@@ -5,8 +5,11 @@ and the comparison of candidates (bench/compare_small_area_models.py), so that b
 the same thing:
 
 - per kind of planted weak buurt (`truth["weak_buurten_by_kind"]`: "predicted" where the CBS
-  deprivation figures point, "hidden" average on every CBS figure), the share flagged; hidden
-  ones count only with at least FINDABLE_RESPONDENTS respondents (with fewer, no rule can tell
+  deprivation figures point, "hidden" average on every CBS figure), the share flagged, counting
+  the ones a flag can apply to: in a gemeente whose published direct estimate is at or above
+  the province's (`good_gemeenten`; the generator plants them in gemeenten truly above the
+  province, but the direct estimate of a gemeente of 100 respondents errs by 0.2 point), and
+  for hidden ones with at least FINDABLE_RESPONDENTS respondents (with fewer, no rule can tell
   them from chance and no covariate points at them);
 - false flags: flagged buurten whose true value is not at least TRULY_BELOW below their
   gemeente's true value, as a count and as a share of all buurten;
@@ -65,8 +68,18 @@ def accuracy(estimates: pd.DataFrame, truth: dict, respondents: pd.DataFrame) ->
     return pd.DataFrame(rows)
 
 
-def flag_quality(estimates: pd.DataFrame, truth: dict) -> dict:
-    """The flags on buurten of veerkracht_score against the truth (see the module docstring)."""
+def good_gemeenten(direct: pd.DataFrame, indicator: str = "veerkracht_score") -> set[str]:
+    """Gemeenten whose published direct estimate is at or above the province's (`direct`: rows
+    of monitor_area_estimates with area_level, area_code, indicator, estimate)."""
+    rows = direct[direct["indicator"] == indicator]
+    province = rows.loc[rows["area_level"] == "provincie", "estimate"].iloc[0]
+    gemeenten = rows[(rows["area_level"] == "gemeente") & (rows["estimate"] >= province)]
+    return set(gemeenten["area_code"])
+
+
+def flag_quality(estimates: pd.DataFrame, truth: dict, good: set[str] | None = None) -> dict:
+    """The flags on buurten of veerkracht_score against the truth (see the module docstring);
+    `good`: good_gemeenten (None: every gemeente counts)."""
     buurten = pd.DataFrame(truth["buurten"]).set_index("code")
     gemeenten = pd.DataFrame(truth["gemeenten"]).set_index("code")["veerkracht_score"]
     gap = buurten["veerkracht_score"] - buurten["gemeente_code"].map(gemeenten)
@@ -74,15 +87,17 @@ def flag_quality(estimates: pd.DataFrame, truth: dict) -> dict:
     rows = estimates[(estimates["area_level"] == "buurt") & (estimates["indicator"] == "veerkracht_score")]
     flagged = set(rows.loc[rows["below_gemeente"].astype(bool), "area_code"])
     kinds = truth.get("weak_buurten_by_kind") or {"predicted": truth["weak_buurten"], "hidden": []}
-    findable = [c for c in kinds["hidden"] if buurten.loc[c, "respondents"] >= FINDABLE_RESPONDENTS]
+    in_good = {c for c in truth["weak_buurten"] if good is None or buurten.loc[c, "gemeente_code"] in good}
+    predicted = set(kinds["predicted"]) & in_good
+    findable = {c for c in kinds["hidden"] if buurten.loc[c, "respondents"] >= FINDABLE_RESPONDENTS} & in_good
     false = flagged - truly_below
     return {
         "flagged": len(flagged),
-        "predicted": len(kinds["predicted"]),
-        "predicted_found": len(flagged & set(kinds["predicted"])),
+        "predicted": len(predicted),
+        "predicted_found": len(flagged & predicted),
         "hidden_findable": len(findable),
-        "hidden_found": len(flagged & set(findable)),
-        "hidden_found_any_n": len(flagged & set(kinds["hidden"])),
+        "hidden_found": len(flagged & findable),
+        "planted_in_gemeenten_below_province": len(set(truth["weak_buurten"]) - in_good),
         "false_flags": len(false),
         "false_flag_share": len(false) / max(len(buurten), 1),
         "truly_below": len(truly_below),

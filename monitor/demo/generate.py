@@ -153,11 +153,17 @@ def _outcome_answers(models, latents: Latents, persons: pd.DataFrame, figures: p
     taken = buurten.gemeente_code[buurten.buurt_code.isin(predicted)]
     weak = {"predicted": predicted,
             "hidden": choose_hidden_weak_buurten(buurten, gemeente_scores, score.mean(), taken, rng)}
-    in_weak = np.isin(persons["buurt"].to_numpy(),
-                      np.flatnonzero(figures["buurt_code"].isin(weak["predicted"] + weak["hidden"])))
+    # the latent shift per buurt row: a hidden weak buurt is a larger part of its gemeente, whose
+    # truth it pulls down too, so it gets WEAK_BUURT_SHIFT / (1 - share) to lie about one point
+    # below its gemeente as a predicted one does
+    share = (buurten.inhabitants / buurten.gemeente_inhabitants).to_numpy()
+    buurt_shift = np.where(buurten.buurt_code.isin(weak["predicted"]), WEAK_BUURT_SHIFT, 0.0)
+    buurt_shift = np.where(buurten.buurt_code.isin(weak["hidden"]), WEAK_BUURT_SHIFT / (1 - share), buurt_shift)
+    person_shift = buurt_shift[persons["buurt"].to_numpy()]
+    in_weak = person_shift > 0
     for m in models:
         if m.source == "coping":
-            shifted = latents.coping[in_weak] - WEAK_BUURT_SHIFT  # same noise: only the shift differs
+            shifted = latents.coping[in_weak] - person_shift[in_weak]  # same noise: only the shift differs
             ranks[m.item.name][in_weak] = m.ranks(shifted, noise[m.item.name][in_weak])
     planted_score, _ = item_model.coping_truth(models, ranks, codebook)
     effect = float(planted_score[in_weak].mean() - score[in_weak].mean()) if in_weak.any() else float("nan")

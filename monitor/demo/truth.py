@@ -23,9 +23,10 @@ DECIMALS = 3
 # respondents for their own answers to show it (a real monitor finds such buurten only there).
 HIDDEN_MAX_DEPRIVATION_Z = 1.0
 HIDDEN_MAX_PRIOR_GAP = 0.5  # points of veerkracht_score from the gemeente before planting
-HIDDEN_EXPECTED_RESPONDENTS = (15.0, 60.0)
+HIDDEN_EXPECTED_RESPONDENTS = (16.0, 60.0)
 # a buurt with that many respondents is a larger part of its gemeente than a predicted one:
-# the gemeente must stay above the province after planting (about 1 point x its share)
+# the gemeente must stay above the province after planting (it loses about PLANTED_GAP x
+# share / (1 - share), as the buurt is planted to lie PLANTED_GAP below the gemeente)
 HIDDEN_MAX_SHARE = 0.25
 PLANTED_GAP = 1.0  # points of veerkracht_score, about what generate.WEAK_BUURT_SHIFT plants
 WEAK_KINDS = ("predicted", "hidden")
@@ -87,7 +88,7 @@ def choose_hidden_weak_buurten(buurten: pd.DataFrame, gemeente_scores: pd.Series
     share = buurten.inhabitants / buurten.gemeente_inhabitants
     gap = buurten.score - gemeente_score
     eligible = buurten[
-        (gemeente_score - PLANTED_GAP * share > province_score + WEAK_GEMEENTE_MARGIN)
+        (gemeente_score - PLANTED_GAP * share / (1 - share) > province_score + WEAK_GEMEENTE_MARGIN)
         & ~buurten.gemeente_code.isin(list(exclude_gemeenten))
         & (share <= HIDDEN_MAX_SHARE)
         & (buurten.deprivation.abs() <= HIDDEN_MAX_DEPRIVATION_Z)
