@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 from markupsafe import Markup
 
@@ -24,7 +25,7 @@ from monitor.presentation.labels import (
     suppression_reason_label,
     type_label,
 )
-from monitor.statistics.small_area import DIRECT_RELEVANT_GAP, MIN_DIRECT_RESPONDENTS, RELEVANT_GAP
+from monitor.statistics.small_area import DIRECT_RELEVANT_GAP, DIRECT_Z, MIN_DIRECT_RESPONDENTS, RELEVANT_GAP
 
 INDICATOR_RANGE = {"pct_veerkrachtig": (0.0, 100.0)}  # every other indicator: 0..10
 SHORT_LABELS = {"veerkracht_score": "Veerkrachtscore", "pct_veerkrachtig": "Percentage veerkrachtig"}
@@ -553,7 +554,8 @@ def _wijk_chart(
     caption = (
         f"{short_label(indicator)} per wijk ({len(areas)} wijken), modelschatting met 95%-interval, "
         f"van hoog naar laag; de stippellijn is het cijfer van de gemeente. Rood: wijk significant onder de "
-        f"gemeente" + ("; * (geel): wijk met een gesignaleerde buurt." if with_flagged_buurt else ".")
+        f"gemeente, op het model of op de eigen respondenten (zie de tabel: dan kan de modelschatting dichter bij "
+        f"de gemeente liggen)" + ("; * (geel): wijk met een gesignaleerde buurt." if with_flagged_buurt else ".")
     )
     return _figure_html(svg), caption
 
@@ -630,27 +632,29 @@ class Factsheet:
 
 
 def basis_text(a) -> str:
-    """What a flag rests on, for readers: the area's own respondents (with their direct
-    figure), the model, or both; a model flag without respondents of its own is a signal."""
+    """What a flag rests on, for readers: the area's own respondents (with their mean), the
+    model, or both; a model flag without respondents of its own is a signal, not a finding."""
     text = FLAG_BASIS.get(a.flag_basis or "", "onbekend")
     if a.direct_estimate is not None:
-        text += f" (eigen respondenten: {fmt.number(a.direct_estimate, fmt.decimals(a.indicator))})"
-    elif a.flag_basis == "model" and not a.figure.n_respondents:
-        text += " (geen eigen respondenten: na te gaan, geen bevinding)"
+        return f"{text}; gemiddelde eigen respondenten {fmt.number(a.direct_estimate, fmt.decimals(a.indicator))}"
+    if a.flag_basis == "model" and not a.figure.n_respondents:
+        return f"{text}: signaal zonder eigen respondenten, na te gaan, geen bevinding"
     return text
 
 
 def _gap_words(gaps: dict) -> str:
     score = fmt.number(gaps["veerkracht_score"], 2)
     pct = fmt.number(gaps["pct_veerkrachtig"], 1)
-    return f"{score} punt op de veerkrachtscore of {pct} procentpunt op het percentage veerkrachtig"
+    return f"minstens {score} punt op de veerkrachtscore of {pct} procentpunt op het percentage veerkrachtig"
 
 
 def gap_text() -> str:
-    """The rule of the flag in words (small_area.RELEVANT_GAP, DIRECT_RELEVANT_GAP)."""
-    return (f"de modelschatting significant én minstens {_gap_words(RELEVANT_GAP)} onder het cijfer van de "
-            f"gemeente ligt, of het gemiddelde van de eigen respondenten (vanaf {MIN_DIRECT_RESPONDENTS}) "
-            f"significant én minstens {_gap_words(DIRECT_RELEVANT_GAP)} eronder ligt")
+    """The rule of the flag in words (small_area.RELEVANT_GAP, DIRECT_RELEVANT_GAP, DIRECT_Z)."""
+    direct_margin = f"significant én {_gap_words(DIRECT_RELEVANT_GAP)}" if any(DIRECT_RELEVANT_GAP.values()) \
+        else f"significant (eenzijdig {fmt.number(100 * (1 - NormalDist().cdf(DIRECT_Z)), 1)} %)"
+    return (f"de modelschatting significant én {_gap_words(RELEVANT_GAP)} onder het cijfer van de gemeente "
+            f"ligt, of het gemiddelde van de eigen respondenten (vanaf {MIN_DIRECT_RESPONDENTS}) {direct_margin} "
+            "eronder ligt")
 
 
 def factsheet(data: EditionData, g: Gemeente) -> Factsheet:

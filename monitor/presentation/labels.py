@@ -122,7 +122,7 @@ YES_NO = {True: "ja", False: "nee"}
 # model alone, without respondents of its own, is a signal to look at, not a finding
 FLAG_BASIS = {
     "respondents": "eigen respondenten",
-    "model": "model (CBS-kenmerken), signaal",
+    "model": "model (CBS-kenmerken)",
     "respondents and model": "eigen respondenten en model",
 }
 
