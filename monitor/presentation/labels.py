@@ -90,6 +90,7 @@ COLUMNS = {
     "within_direct_ci": "Binnen 95%-BI directe schatting",
     "areas": "Aantal gebieden",
     "areas_with_respondents": "Gebieden met respondenten",
+    "covariates_absent": "Ontbrekende CBS-kenmerken (model zonder)",
     "published_at": "Gepubliceerd op",
     "dagster_run_id": "Dagster-run",
 }
