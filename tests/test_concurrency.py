@@ -7,33 +7,14 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from monitor.demo import generate_demo_edition
-from monitor.settings import REPO_ROOT
+from tests.conftest import LaunchedBesideCli
+from tests.lanes import LANE
 
 pytestmark = pytest.mark.pipeline
-MONITOR = str(Path(sys.executable).with_name("monitor"))
-DAGSTER = str(Path(sys.executable).with_name("dagster"))
-
-
-def _env(landing: Path, warehouse: Path) -> dict:
-    env = {**os.environ, "MONITOR_LANDING": str(landing), "MONITOR_WAREHOUSE": str(warehouse)}
-    for name in ("DAGSTER_HOME", "MONITOR_DUCKDB_PATH"):
-        env.pop(name, None)
-    return env
-
-
-def _wait_for_lock_holder(lock_file: Path, process: subprocess.Popen, seconds: float = 120) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and process.poll() is None:
-        if lock_file.exists() and lock_file.read_text().strip():
-            return lock_file.read_text()
-        time.sleep(0.2)
-    raise AssertionError("the first refresh never took the warehouse lock")
 
 
 HOLD_THE_LOCK = """
@@ -110,47 +91,26 @@ def _step_spans(instance, run_id: str) -> tuple[float, float]:
     return min(times), max(times)
 
 
-def test_a_run_launched_outside_the_cli_waits_for_monitor_refresh(tmp_path):
+@pytest.fixture(scope="module")
+def launched_beside_cli(tmp_path_factory) -> LaunchedBesideCli:
+    return LANE.result("launched_beside_cli", tmp_path_factory.mktemp)
+
+
+def test_a_run_launched_outside_the_cli_waits_for_monitor_refresh(launched_beside_cli):
     """A run of the refresh job in a process of its own, as the UI, the sensor or the schedule
     launch it (the run worker executes the job in a subprocess; here `dagster job execute`,
     through the same resource lifecycle), waits while `monitor refresh` holds the warehouse,
     says so in its run log, and then runs holding the lock itself (a CLI refresh --no-wait names
-    it): both succeed, their steps never overlap."""
+    it): both succeed, their steps never overlap. (The processes run in the suite's second lane,
+    tests/lanes.py; what they did is asserted here.)"""
     from dagster import DagsterInstance, DagsterRunStatus
 
-    from orchestration.partitions import EDITION_PARTITIONS_NAME
-    from orchestration.refresh import DAGSTER_YAML
-
-    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse"
-    demo = generate_demo_edition(landing, 2018, seed=11, n_respondents=2000, population_fraction=0.05)
-    home = warehouse / "dagster_home"  # one instance for both, as `make ui` shares the CLI's
-    home.mkdir(parents=True)
-    (home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
-    with DagsterInstance.from_config(str(home)) as instance:
-        instance.add_dynamic_partitions(EDITION_PARTITIONS_NAME, ["2018"])  # as the sensor does
-    env = {**_env(landing, warehouse), "DAGSTER_HOME": str(home)}
+    run = launched_beside_cli
+    cli, launched, busy, warehouse = run.cli, run.launched, run.busy, run.warehouse
+    cli_out, launched_out, launched_holder = run.cli_out, run.launched_out, run.launched_holder
     lock_file = warehouse / "warehouse.duckdb.refresh.lock"
-
-    started = time.monotonic()
-    cli = subprocess.Popen([MONITOR, "refresh"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    launched = None
-    try:
-        assert f"monitor refresh (pid {cli.pid}," in _wait_for_lock_holder(lock_file, cli)
-        launched = subprocess.Popen(
-            [DAGSTER, "job", "execute", "-m", "orchestration.definitions", "-j", "monitor_refresh",
-             "--tags", '{"dagster/partition": "2018"}'],
-            env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        cli_out, _ = cli.communicate(timeout=600)
-        # now the launched run holds the warehouse, and says so to a CLI refresh
-        launched_holder = _wait_for_lock_holder(lock_file, launched)
-        busy = subprocess.run([MONITOR, "refresh", "--no-wait"], env=env, capture_output=True, text=True, timeout=120)
-        launched_out, _ = launched.communicate(timeout=600)
-    finally:
-        for process in (cli, launched):
-            if process is not None and process.poll() is None:
-                process.kill()
-    print(f"both done in {time.monotonic() - started:.0f} s")
+    print(f"both done in {run.seconds:.0f} s")
+    assert f"monitor refresh (pid {cli.pid}," in run.cli_holder
     assert cli.returncode == 0, cli_out[-3000:]
     assert launched.returncode == 0, launched_out[-3000:]
     waiting = f"waiting: {warehouse / 'warehouse.duckdb'} is being refreshed by monitor refresh (pid {cli.pid},"
@@ -158,9 +118,9 @@ def test_a_run_launched_outside_the_cli_waits_for_monitor_refresh(tmp_path):
     assert launched_holder.startswith("Dagster run ") and f"(pid {launched.pid}," in launched_holder
     assert busy.returncode == 3 and f"is being refreshed by {launched_holder}" in busy.stderr, busy.stderr
 
-    with DagsterInstance.from_config(str(home)) as instance:
+    with DagsterInstance.from_config(str(run.home)) as instance:
         runs = instance.get_runs()
-        assert len(runs) == 2 and all(run.status == DagsterRunStatus.SUCCESS for run in runs)
+        assert len(runs) == 2 and all(r.status == DagsterRunStatus.SUCCESS for r in runs)
         (waited,) = [r for r in runs if any(waiting in (e.user_message or "") for e in instance.all_logs(r.run_id))]
         (cli_run,) = [r for r in runs if r.run_id != waited.run_id]
         assert cli_run.run_id in cli_out  # the CLI's run did not wait; the launched one did, in its run log
@@ -175,5 +135,5 @@ def test_a_run_launched_outside_the_cli_waits_for_monitor_refresh(tmp_path):
         n = conn.execute("select count(*) from monitor.monitor_area_estimates where edition = 2018").fetchone()[0]
         raw = conn.execute("select count(*) from raw.survey_responses where _landing_edition = 2018").fetchone()[0]
     assert n > 0
-    assert raw == demo.summary["respondents"]  # the second run replaced the edition's rows, not added to them
+    assert raw == run.respondents  # the second run replaced the edition's rows, not added to them
     assert lock_file.read_text() == ""  # released

@@ -1,7 +1,10 @@
 """Editions over time (methodology section 7): three demo editions on their own municipal
 layouts (2016 with Schijndel, Sint-Oedenrode and Veghel; 2018; 2020 with Altena) refreshed as
 partitions; refreshing one edition leaves the others' rows untouched; the sensor registers new
-edition folders; the trend recovers the planted change on harmonised boundaries."""
+edition folders; the trend recovers the planted change on harmonised boundaries.
+
+The three editions are generated and refreshed in the suite's second lane (tests/lanes.py),
+the refresh in a child process of its own (conftest.refresh_in_child)."""
 
 import json
 from datetime import datetime
@@ -16,28 +19,41 @@ from orchestration.automation import new_edition_sensor, yearly_refresh_schedule
 from orchestration.partitions import EDITION_PARTITIONS_NAME
 from orchestration.refresh import register_editions
 from orchestration.resources import LandingZone
-from tests.conftest import refresh
+from tests.conftest import refresh, refresh_in_child
+from tests.lanes import LANE
 
 pytestmark = pytest.mark.pipeline
 EDITIONS = (2016, 2018, 2020)
 SEED = 5
 
 
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory):
-    root = tmp_path_factory.mktemp("editions")
+def _build_editions(root):
+    landing, warehouse = root / "landing", root / "warehouse"
     for edition in EDITIONS:
-        generate_demo_edition(root / "landing", edition, seed=SEED, n_respondents=5000)
-    return root / "landing"
+        generate_demo_edition(landing, edition, seed=SEED, n_respondents=5000)
+    report = refresh_in_child(landing, warehouse)
+    assert report.ok, report.error or [c.detail for c in report.failed_checks]
+    truth = {e: json.loads((root / "demo_truth" / str(e) / "truth.json").read_text()) for e in EDITIONS}
+    return landing, warehouse / "warehouse.duckdb", truth
+
+
+LANE.register("editions_built", _build_editions)
 
 
 @pytest.fixture(scope="module")
-def built(landing, tmp_path_factory):
-    warehouse = tmp_path_factory.mktemp("editions_warehouse")
-    report = refresh(landing, warehouse)
-    assert report.ok, report.error or [c.detail for c in report.failed_checks]
-    truth = {e: json.loads((landing.parent / "demo_truth" / str(e) / "truth.json").read_text()) for e in EDITIONS}
-    return warehouse / "warehouse.duckdb", truth
+def editions_built(tmp_path_factory):
+    return LANE.result("editions_built", tmp_path_factory.mktemp)
+
+
+@pytest.fixture(scope="module")
+def landing(editions_built):
+    return editions_built[0]
+
+
+@pytest.fixture(scope="module")
+def built(editions_built):
+    _, database, truth = editions_built
+    return database, truth
 
 
 def _query(database, sql, params=None) -> pd.DataFrame:

@@ -4,7 +4,9 @@ Readers open `published.duckdb` (schema monitor as last published, a file the re
 opens and replaces whole at publication); a reader there keeps reading during a whole refresh,
 and one who had the old file open keeps the old publication. A process that holds
 warehouse.duckdb itself (a notebook that opened the wrong file) makes the refresh fail within
-seconds, not minutes, with a summary that names that process and says what to do."""
+seconds, not minutes, with a summary that names that process and says what to do.
+
+The tests run on a copy of the suite's small refreshed site (conftest.small_site)."""
 
 from __future__ import annotations
 
@@ -16,26 +18,20 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from monitor.demo import generate_demo_edition
 from monitor.settings import PUBLISHED_FILENAME
-from tests.test_concurrency import MONITOR, _env
-from tests.test_recovery import EDITION, SMALL, _write_instance, monitor_state, without_log
+from tests.conftest import EDITION, MONITOR
+from tests.test_recovery import monitor_state, without_log
 
 pytestmark = pytest.mark.pipeline
 READ_EVERY = 0.2  # seconds between a reader's queries
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> tuple[dict, Path]:
-    root = tmp_path_factory.mktemp("readers")
-    landing, warehouse = root / "landing", root / "warehouse"
-    generate_demo_edition(landing, EDITION, seed=13, **SMALL)
-    _write_instance(warehouse / "dagster_home")
-    env = {**_env(landing, warehouse), "DAGSTER_HOME": str(warehouse / "dagster_home")}
-    first = subprocess.run([MONITOR, "refresh"], env=env, capture_output=True, text=True, timeout=1200)
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    assert f"schema monitor for readers: {warehouse / PUBLISHED_FILENAME}" in first.stdout
-    return env, warehouse
+def site(small_site, tmp_path_factory) -> tuple[dict, Path]:
+    # the refresh that built the site says where readers find schema monitor
+    assert f"schema monitor for readers: {small_site.warehouse / PUBLISHED_FILENAME}" in small_site.baseline_stdout
+    copy = small_site.copy(tmp_path_factory.mktemp("readers"))
+    return copy.env, copy.warehouse
 
 
 class Reader(threading.Thread):

@@ -10,7 +10,10 @@ What real files do to the pipeline, and what it must do:
   warnings by file and lines; the small-area model goes without the covariates the file lacks
   and says which; weighting.gemeente_weights records where the margins came from;
 - respondents in Nuenen block at the raw stage until its rows are supplied;
-- an export of another region (Amsterdam) is refused at the raw stage."""
+- an export of another region (Amsterdam) is refused at the raw stage.
+
+The 2017 refreshes run in the suite's second lane (tests/lanes.py), each in a child process
+of its own (conftest.refresh_in_child); the tests assert on their reports and warehouses."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import json
 import shutil
 
 import pytest
-from conftest import BuiltWarehouse, refresh
+from conftest import BuiltWarehouse, refresh, refresh_in_child
 from test_cbs_loader import KWB_2017, KWB_2019, real_files
 
 from monitor.cbs.kwb import load_kwb
@@ -26,6 +29,7 @@ from monitor.cbs.supplement import SUPPLEMENT_FILENAME, supplement_rows, write_s
 from monitor.demo import generate_demo_edition
 from monitor.reference import brabant_gemeenten
 from orchestration.refresh import render_summary
+from tests.lanes import LANE
 
 pytestmark = [pytest.mark.pipeline, real_files]
 EDITION = 2017
@@ -35,12 +39,24 @@ NUENEN = "GM0820"
 WEIGHTING_COLUMNS_ABSENT = ["Mannen", "Vrouwen", "k_0Tot15Jaar", "k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar"]
 
 
-@pytest.fixture(scope="module")
-def demo_2017_kwb(tmp_path_factory):
+def _skip_without_real_files() -> None:
+    """A lane build starts before the skip mark is looked at: it stops here, with its reason."""
+    if real_files.args[0]:
+        pytest.skip(real_files.kwargs["reason"])
+
+
+def _build_demo_2017_kwb(root):
     """A demo 2017 delivery with every column: the stand-in for the CBS table the 2017 subset
     was cut from, to supply what the subset lacks (no real sex and age bands are at hand)."""
-    root = tmp_path_factory.mktemp("demo2017")
     return generate_demo_edition(root / "landing", EDITION, seed=SEED, n_respondents=1_000).kwb_path
+
+
+LANE.register("demo_2017_kwb", _build_demo_2017_kwb)
+
+
+@pytest.fixture(scope="module")
+def demo_2017_kwb(tmp_path_factory):
+    return LANE.result("demo_2017_kwb", tmp_path_factory.mktemp)
 
 
 def _real_landing(root, keep_nuenen: bool):
@@ -63,21 +79,34 @@ def _summary(built: BuiltWarehouse) -> str:
     return render_summary(built.report, built.duckdb_path)
 
 
-@pytest.fixture(scope="module")
-def refused_2017(tmp_path_factory):
-    root = tmp_path_factory.mktemp("real2017")
-    landing = _real_landing(root, keep_nuenen=False)
-    report = refresh(landing, root / "warehouse")
-    return BuiltWarehouse(landing, root / "warehouse", report, {}, None)
+def _build_real_2017(root) -> tuple[BuiltWarehouse, BuiltWarehouse]:
+    """The real 2017 export refreshed as delivered (refused), then again with the margins
+    supplied beside the delivery (published): one landing zone and warehouse."""
+    _skip_without_real_files()
+    landing, warehouse = _real_landing(root, keep_nuenen=False), root / "warehouse"
+    refused = BuiltWarehouse(landing, warehouse, refresh_in_child(landing, warehouse), {}, None)
+    write_supplement([_margins(LANE.result("demo_2017_kwb"))], landing / str(EDITION) / SUPPLEMENT_FILENAME, EDITION)
+    return refused, BuiltWarehouse(landing, warehouse, refresh_in_child(landing, warehouse), {}, None)
+
+
+LANE.register("real_2017", _build_real_2017)
 
 
 @pytest.fixture(scope="module")
-def published_2017(refused_2017, demo_2017_kwb):
+def real_2017(tmp_path_factory):
+    return LANE.result("real_2017", tmp_path_factory.mktemp)
+
+
+@pytest.fixture(scope="module")
+def refused_2017(real_2017):
+    """Its report; its landing zone holds the supplement the published refresh added."""
+    return real_2017[0]
+
+
+@pytest.fixture(scope="module")
+def published_2017(real_2017):
     """The same landing zone with the margins supplied beside the delivery."""
-    folder = refused_2017.landing / str(EDITION)
-    write_supplement([_margins(demo_2017_kwb)], folder / SUPPLEMENT_FILENAME, EDITION)
-    report = refresh(refused_2017.landing, refused_2017.warehouse)
-    return BuiltWarehouse(refused_2017.landing, refused_2017.warehouse, report, {}, None)
+    return real_2017[1]
 
 
 def test_the_2017_export_is_landed_as_delivered(refused_2017):
@@ -148,23 +177,39 @@ def test_every_real_buurt_gets_a_small_area_estimate(published_2017):
     assert estimated == buurten
 
 
-def test_respondents_in_nuenen_block_until_its_rows_are_supplied(tmp_path, demo_2017_kwb):
-    landing = _real_landing(tmp_path, keep_nuenen=True)
+def _build_nuenen(root):
+    """A landing zone that keeps the respondents of Nuenen, refreshed with the margins of the
+    gemeenten the export has, then again once Nuenen's rows are supplied too."""
+    _skip_without_real_files()
+    source = LANE.result("demo_2017_kwb")
+    landing, warehouse = _real_landing(root, keep_nuenen=True), root / "warehouse"
     supplement = landing / str(EDITION) / SUPPLEMENT_FILENAME
-    write_supplement([_margins(demo_2017_kwb)], supplement, EDITION)  # the margins of the gemeenten it has
-    report = refresh(landing, tmp_path / "warehouse")
+    write_supplement([_margins(source)], supplement, EDITION)  # the margins of the gemeenten it has
+    blocked = refresh_in_child(landing, warehouse)
+    # the data engineer adds Nuenen's rows from another delivery
+    nuenen_rows = supplement_rows(source, EDITION, gemeenten=[NUENEN])
+    write_supplement([nuenen_rows, _margins(source)], supplement, EDITION)
+    return blocked, BuiltWarehouse(landing, warehouse, refresh_in_child(landing, warehouse), {}, None)
+
+
+LANE.register("nuenen_refreshes", _build_nuenen)
+
+
+@pytest.fixture(scope="module")
+def nuenen_refreshes(tmp_path_factory):
+    return LANE.result("nuenen_refreshes", tmp_path_factory.mktemp)
+
+
+def test_respondents_in_nuenen_block_until_its_rows_are_supplied(nuenen_refreshes):
+    report, built = nuenen_refreshes
     failed = {c.name.split(":")[-1]: c for c in report.failed_checks}
     assert "raw_survey_gemeenten_have_cbs_margins" in failed, [c.name for c in report.failed_checks]
     assert NUENEN in failed["raw_survey_gemeenten_have_cbs_margins"].detail
     assert "kwb_supplement.csv" in failed["raw_survey_gemeenten_have_cbs_margins"].what_to_do
     assert not report.published
 
-    # the data engineer adds Nuenen's rows from another delivery
-    nuenen_rows = supplement_rows(demo_2017_kwb, EDITION, gemeenten=[NUENEN])
-    write_supplement([nuenen_rows, _margins(demo_2017_kwb)], supplement, EDITION)
-    report = refresh(landing, tmp_path / "warehouse")
+    report = built.report  # once Nuenen's rows are supplied
     assert report.ok, report.error or [(c.name, c.detail) for c in report.failed_checks]
-    built = BuiltWarehouse(landing, tmp_path / "warehouse", report, {}, None)
     nuenen = built.query("select margins_source, n_respondents from weighting.gemeente_weights "
                          "where edition = ? and gemeente_code = ?", [EDITION, NUENEN])
     assert nuenen["margins_source"].item() == SUPPLEMENT_FILENAME and nuenen["n_respondents"].item() > 0

@@ -7,9 +7,11 @@ takes the lock, the sensor stale_run_sensor does the marking (orchestration/lock
 Killing at dbt, at publish and in the exports/factsheets never leaves schema monitor (nor
 published.duckdb, nor an output folder) half-written: it is the old state or the new one.
 
-One small warehouse is built once for the module; the kills follow one another, each next
-refresh recovering from the one before, and a run queued behind the last one is started by the
-daemon of `make ui` once the sensor has marked it."""
+The kills run on a copy of the suite's small refreshed site (conftest.small_site); they follow
+one another, each next refresh recovering from the one before, and a run queued behind the last
+one is started by the daemon of `make ui` once the sensor has marked it. The kills and the
+daemon run in the suite's second lane (tests/lanes.py), recording what they saw at each moment;
+the test asserts on that record."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -28,12 +30,11 @@ import pytest
 
 from monitor.demo import generate_demo_edition
 from monitor.settings import REPO_ROOT
-from tests.test_concurrency import MONITOR, _env
+from tests.conftest import EDITION, MONITOR, SMALL, BuiltSite, cli_env, write_instance
+from tests.lanes import LANE
 
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 DAEMON = str(Path(sys.executable).with_name("dagster-daemon"))
-EDITION = 2018
-SMALL = {"n_respondents": 2000, "population_fraction": 0.05}
 
 
 @dataclass
@@ -42,8 +43,11 @@ class Site:
     warehouse: Path
     home: Path
     env: dict
-    baseline: subprocess.CompletedProcess
-    killed: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def copy_of(cls, built: BuiltSite, root: Path) -> Site:
+        copy = built.copy(root)
+        return cls(copy.landing, copy.warehouse, copy.home, copy.env)
 
     @property
     def database(self) -> Path:
@@ -57,27 +61,6 @@ class Site:
         from dagster import DagsterInstance
 
         return DagsterInstance.from_config(str(self.home))
-
-
-def _write_instance(home: Path) -> None:
-    from orchestration.refresh import DAGSTER_YAML
-
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Site:
-    root = tmp_path_factory.mktemp("recovery")
-    landing, warehouse = root / "landing", root / "warehouse"
-    generate_demo_edition(landing, EDITION, seed=11, **SMALL)
-    (landing / f"{EDITION}-final").mkdir()  # beside 2018: said, not taken as an edition
-    home = warehouse / "dagster_home"
-    _write_instance(home)
-    env = {**_env(landing, warehouse), "DAGSTER_HOME": str(home)}
-    baseline = subprocess.run([MONITOR, "refresh"], env=env, capture_output=True, text=True, timeout=1200)
-    assert baseline.returncode == 0, baseline.stdout[-3000:] + baseline.stderr[-3000:]
-    return Site(landing, warehouse, home, env, baseline)
 
 
 # -- what a reader sees: digests of every table of schema monitor ---------------------------
@@ -194,11 +177,12 @@ def kill_refresh_at(site: Site, point: str) -> dict:
             "left_running": left_running, "work_folders": work_folders(site)}
 
 
-def _assert_gone(pids: list[int], seconds: float = 120) -> None:
+def _still_running(pids: list[int], seconds: float = 120) -> list[int]:
+    """Those of `pids` that still run after waiting up to `seconds` for them all to end."""
     deadline = time.monotonic() + seconds
     while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not any(Path(f"/proc/{pid}").exists() for pid in pids), f"process(es) {pids} left by a kill still run"
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
 
 
 def _launch_queued_run(site: Site) -> str:
@@ -246,19 +230,38 @@ def _failure_message(instance, run_id: str) -> str:
     return failure.dagster_event.message
 
 
-@pytest.mark.pipeline
-def test_killed_refreshes_leave_monitor_whole_and_block_no_later_run(site):
-    """kill -9 at dbt, at publish and while the exports/factsheets are written: each time schema
-    monitor, published.duckdb and the output folders are the old state or the new one, the next
-    `monitor refresh` takes the stale lock and marks the killed run failed, saying why; a run
-    queued behind the last killed one is not stuck: the sensor marks the dead run failed, the
-    daemon starts the queued run, which removes the work folders left and publishes."""
-    from dagster import DagsterRunStatus
+@dataclass
+class Kills:
+    """What the kills left, each figure taken at its moment (see _kill_refreshes)."""
 
-    assert f"{site.landing / f'{EDITION}-final'} not taken as an edition" in site.baseline.stdout
+    site: Site
+    old: dict  # schema monitor of the warehouse before the kills
+    old_readers: dict  # schema monitor of published.duckdb before the kills
+    old_export: str | None
+    old_factsheets: str
+    at_dbt: dict
+    readers_after_dbt_kill: dict  # published.duckdb at once after the kill at dbt
+    at_publish: dict
+    left_by_dbt_kill: list[int]  # processes of the kill at dbt still running 120 s after the next kill
+    after_publish_kill: tuple[dict, dict]  # (warehouse, published.duckdb)
+    at_share: dict
+    after_share_kill: tuple[dict, dict]
+    export_after_kill: str | None
+    factsheets_after_kill: str
+    lock_after_share_kill: str
+    share_run_status_after_kill: object  # its Dagster run status before anyone took the lock
+    queued: str
+    daemon_log: str
+    notes: list[str]
+
+
+def _kill_refreshes(root: Path) -> Kills:
+    """kill -9 at dbt, at publish and in the share steps of a new delivery, one refresh after the
+    other; then a run queued behind the last one and the daemon until it finished. A lane build
+    (tests/lanes.py): only subprocesses and files of its own copy of the small site."""
+    site = Site.copy_of(LANE.result("small_site"), root)
     old = monitor_state(site.database)
     old_readers = monitor_state(site.published)
-    assert without_log(old_readers) == without_log(old)
     old_export = folder_state(site.warehouse / "exports" / str(EDITION))
     old_factsheets = factsheet_state(site.warehouse / "factsheets" / str(EDITION))
     # a new delivery, so that "new" differs from "old"
@@ -266,32 +269,61 @@ def test_killed_refreshes_leave_monitor_whole_and_block_no_later_run(site):
 
     at_dbt = kill_refresh_at(site, "dbt_stage_and_model")
     # what readers see at once, while the killed refresh's dbt may still be ending by itself
-    assert monitor_state(site.published) == old_readers
+    readers_after_dbt_kill = monitor_state(site.published)
     at_publish = kill_refresh_at(site, "publish_monitor_tables")
-    print(f"kill at dbt: its child process(es) {at_dbt['left_running']} still ran right after the kill")
-    _assert_gone(at_dbt["children"])  # a dbt left by the kill ends by itself (its output pipe is closed)
+    notes = [f"kill at dbt: its child process(es) {at_dbt['left_running']} still ran right after the kill"]
+    left_by_dbt_kill = _still_running(at_dbt["children"])  # a dbt left by the kill ends by itself
     after_publish_kill = (monitor_state(site.database), monitor_state(site.published))
     at_share = kill_refresh_at(site, "share")
     after_share_kill = (monitor_state(site.database), monitor_state(site.published))
     export_after_kill = folder_state(site.warehouse / "exports" / str(EDITION))
     factsheets_after_kill = factsheet_state(site.warehouse / "factsheets" / str(EDITION))
+    lock_after_share_kill = (site.warehouse / "warehouse.duckdb.refresh.lock").read_text()
+    with site.instance() as instance:
+        share_run_status = instance.get_run_by_id(at_share["run_id"]).status
+    queued = _launch_queued_run(site)
+    daemon_log = _run_daemon_until_finished(site, queued)
+    return Kills(site, old, old_readers, old_export, old_factsheets, at_dbt, readers_after_dbt_kill, at_publish,
+                 left_by_dbt_kill, after_publish_kill, at_share, after_share_kill, export_after_kill,
+                 factsheets_after_kill, lock_after_share_kill, share_run_status, queued, daemon_log, notes)
+
+
+LANE.register("kills", _kill_refreshes)
+
+
+@pytest.fixture(scope="module")
+def kills(tmp_path_factory) -> Kills:
+    return LANE.result("kills", tmp_path_factory.mktemp)
+
+
+@pytest.mark.pipeline
+def test_killed_refreshes_leave_monitor_whole_and_block_no_later_run(kills, small_site):
+    """kill -9 at dbt, at publish and while the exports/factsheets are written: each time schema
+    monitor, published.duckdb and the output folders are the old state or the new one, the next
+    `monitor refresh` takes the stale lock and marks the killed run failed, saying why; a run
+    queued behind the last killed one is not stuck: the sensor marks the dead run failed, the
+    daemon starts the queued run, which removes the work folders left and publishes."""
+    from dagster import DagsterRunStatus
+
+    site, old, at_dbt, at_publish, at_share, queued = kills.site, kills.old, kills.at_dbt, kills.at_publish, kills.at_share, kills.queued
+    print("\n".join(kills.notes))
+    # the refresh that built the site (the old state) said what it did not take as an edition
+    assert f"{small_site.landing / f'{EDITION}-final'} not taken as an edition" in small_site.baseline_stdout
+    assert without_log(kills.old_readers) == without_log(old)
+    assert kills.readers_after_dbt_kill == kills.old_readers
+    assert kills.left_by_dbt_kill == [], f"process(es) {kills.left_by_dbt_kill} left by a kill still run"
     assert at_share["work_folders"], "the kill in the exports/factsheets left no work folder to recover"
-    lock_text = (site.warehouse / "warehouse.duckdb.refresh.lock").read_text()
-    assert lock_text.startswith(f"monitor refresh (pid {at_share['pid']},")  # stale: its holder is dead
+    assert kills.lock_after_share_kill.startswith(f"monitor refresh (pid {at_share['pid']},")  # stale: its holder is dead
+    assert kills.share_run_status_after_kill == DagsterRunStatus.STARTED
 
     with site.instance() as instance:
-        assert instance.get_run_by_id(at_share["run_id"]).status == DagsterRunStatus.STARTED
         for earlier, next_one in ((at_dbt, at_publish), (at_publish, at_share)):
             assert instance.get_run_by_id(earlier["run_id"]).status == DagsterRunStatus.FAILURE
             assert _failure_message(instance, earlier["run_id"]) == (
                 f"its process (pid {earlier['pid']}) ended without finishing (killed?); marked failed by "
                 f"monitor refresh (pid {next_one['pid']}), which took the warehouse lock"
             )
-    queued = _launch_queued_run(site)
-    daemon_log = _run_daemon_until_finished(site, queued)
-
-    with site.instance() as instance:
-        assert instance.get_run_by_id(queued).status == DagsterRunStatus.SUCCESS, daemon_log[-3000:]
+        assert instance.get_run_by_id(queued).status == DagsterRunStatus.SUCCESS, kills.daemon_log[-3000:]
         assert _failure_message(instance, at_share["run_id"]) == (
             f"its process (pid {at_share['pid']}) ended without finishing (killed?); marked failed by the "
             "sensor stale_run_sensor"
@@ -305,15 +337,15 @@ def test_killed_refreshes_leave_monitor_whole_and_block_no_later_run(site):
     assert without_log(monitor_state(site.published)) == without_log(new)
 
     states = {"old": without_log(old), "new": without_log(new)}
-    for what, (warehouse_state, readers_state) in {"publish": after_publish_kill, "share": after_share_kill}.items():
+    for what, (warehouse_state, readers_state) in {"publish": kills.after_publish_kill, "share": kills.after_share_kill}.items():
         seen = [name for name, state in states.items() if without_log(warehouse_state) == state]
         readers_seen = [name for name, state in states.items() if without_log(readers_state) == state]
         print(f"after the kill at {what}: schema monitor is {seen}, published.duckdb is {readers_seen}")
         assert seen and readers_seen, f"the kill at {what} left monitor neither old nor new"
-    assert without_log(after_share_kill[0]) == states["new"]  # the share steps run after publication
-    assert export_after_kill in (old_export, at_share["run_id"])  # the old export whole, or the new one
-    print(f"after the kill in the share steps: export of run {export_after_kill}, factsheets "
-          f"{'old' if factsheets_after_kill == old_factsheets else 'new'}")
+    assert without_log(kills.after_share_kill[0]) == states["new"]  # the share steps run after publication
+    assert kills.export_after_kill in (kills.old_export, at_share["run_id"])  # the old export whole, or the new one
+    print(f"after the kill in the share steps: export of run {kills.export_after_kill}, factsheets "
+          f"{'old' if kills.factsheets_after_kill == kills.old_factsheets else 'new'}")
     assert (site.warehouse / "warehouse.duckdb.refresh.lock").read_text() == ""
 
 
@@ -338,7 +370,7 @@ def tiny_disk(tmp_path):
 
 
 def _refresh_with_home(landing: Path, warehouse: Path, home: Path) -> subprocess.CompletedProcess:
-    env = {**_env(landing, warehouse), "DAGSTER_HOME": str(home)}
+    env = cli_env(landing, warehouse, home)
     return subprocess.run([MONITOR, "refresh"], env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -366,7 +398,7 @@ def test_a_full_disk_under_dagster_storage_ends_in_a_summary(small_landing, tiny
     from dagster import DagsterInstance
 
     home = tiny_disk / "dagster_home"
-    _write_instance(home)
+    write_instance(home)
     DagsterInstance.from_config(str(home)).dispose()  # its storage exists, as after earlier refreshes
     _fill(tiny_disk)
     warehouse = tmp_path / "warehouse"
@@ -397,7 +429,7 @@ def test_read_only_dagster_storage_ends_in_a_summary_with_the_error(small_landin
         pytest.skip("cannot mount a tmpfs here (not root?)")
     try:
         home = mount_point / "dagster_home"
-        _write_instance(home)
+        write_instance(home)
         DagsterInstance.from_config(str(home)).dispose()
         subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], check=True)
         warehouse = tmp_path / "warehouse"
@@ -435,7 +467,7 @@ def test_only_runs_whose_process_is_gone_are_stale(tmp_path):
     def some_job():
         nothing()
 
-    _write_instance(tmp_path / "home")
+    write_instance(tmp_path / "home")
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     dead = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     dead_identity = process_identity(dead.pid)
