@@ -25,7 +25,8 @@ from monitor.demo import generate_demo_edition
 from monitor.demo.evaluate import accuracy, flag_quality, good_gemeenten
 from monitor.statistics.small_area import INDICATORS, Options, small_area_estimates
 from orchestration.assets.small_area import AREAS_SQL, DIRECT_SQL, RESPONDENTS_SQL
-from tests.conftest import DEMO, EDITION, refresh
+from tests.conftest import DEMO, EDITION, refresh_in_child
+from tests.lanes import LANE
 
 pytestmark = pytest.mark.pipeline
 MORE_SEEDS = (2018, 11)  # besides conftest's seed 7
@@ -55,16 +56,31 @@ def _score(seed: int, duckdb_path: Path, truth: dict) -> Scored:
                   accuracy(published, truth, respondents), truth)
 
 
-@pytest.fixture(scope="module")
-def scored(built_demo, tmp_path_factory) -> list[Scored]:
-    out = [_score(DEMO["seed"], built_demo.duckdb_path, built_demo.truth)]
+def _build_more_seeds(root: Path) -> dict[int, tuple[Path, dict]]:
+    """Per seed of MORE_SEEDS: its demo edition through the whole refresh (in the second lane
+    of tests/lanes.py, beside the other tests); the warehouse file and the truth."""
+    built = {}
     for seed in MORE_SEEDS:
-        root = tmp_path_factory.mktemp(f"flag_seed{seed}")
-        edition = generate_demo_edition(root / "landing", EDITION, **(DEMO | {"seed": seed}))
-        report = refresh(root / "landing", root / "warehouse")
-        assert report.success, report.error
-        truth = json.loads(edition.truth_path.read_text(encoding="utf-8"))
-        out.append(_score(seed, root / "warehouse" / "warehouse.duckdb", truth))
+        landing, warehouse = root / f"seed{seed}" / "landing", root / f"seed{seed}" / "warehouse"
+        edition = generate_demo_edition(landing, EDITION, **(DEMO | {"seed": seed}))
+        report = refresh_in_child(landing, warehouse)
+        assert report.ok, report.error or [c.detail for c in report.failed_checks]
+        built[seed] = (warehouse / "warehouse.duckdb", json.loads(edition.truth_path.read_text(encoding="utf-8")))
+    return built
+
+
+LANE.register("flag_seed_warehouses", _build_more_seeds)
+
+
+@pytest.fixture(scope="module")
+def flag_seed_warehouses(tmp_path_factory):
+    return LANE.result("flag_seed_warehouses", tmp_path_factory.mktemp)
+
+
+@pytest.fixture(scope="module")
+def scored(built_demo, flag_seed_warehouses) -> list[Scored]:
+    out = [_score(DEMO["seed"], built_demo.duckdb_path, built_demo.truth)]
+    out += [_score(seed, database, truth) for seed, (database, truth) in flag_seed_warehouses.items()]
     for s in out:
         print(f"seed {s.seed}: published {s.published}\n         model only {s.model_only}")
     return out
