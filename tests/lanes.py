@@ -32,6 +32,7 @@ SESSION_ENV = dict(os.environ)
 class _Build:
     name: str
     work: Callable[[Path], object]
+    priority: int = 0
     done: threading.Event = field(default_factory=threading.Event)
     state: str = "pending"  # pending -> running -> done
     value: object = None
@@ -48,16 +49,19 @@ class Lane:
         self._mktemp: Callable[[str], Path] | None = None
         self._thread: threading.Thread | None = None
 
-    def register(self, name: str, work: Callable[[Path], object]) -> None:
-        """`work(folder)` builds what the fixture `name` returns; `folder` is new and empty. A
-        test module imported twice (by pytest as test_x, by another module as tests.test_x)
-        registers the same build twice: the first stays."""
-        self._builds.setdefault(name, _Build(name, work))
+    def register(self, name: str, work: Callable[[Path], object], priority: int = 0) -> None:
+        """`work(folder)` builds what the fixture `name` returns; `folder` is new and empty.
+        The lane takes builds of a higher `priority` number only once those of lower numbers are
+        done: for builds the tests need late and that are short enough for a test to build them
+        itself meanwhile. A test module imported twice (by pytest as test_x, by another module
+        as tests.test_x) registers the same build twice: the first stays."""
+        self._builds.setdefault(name, _Build(name, work, priority))
 
     def start(self, needed_in_order: list[str], mktemp: Callable[[str], Path]) -> None:
         """Start the builds of these fixture names (those registered) in this order."""
         self._mktemp = mktemp
-        self._queue = [self._builds[name] for name in needed_in_order if name in self._builds]
+        needed = [self._builds[name] for name in needed_in_order if name in self._builds]
+        self._queue = sorted(needed, key=lambda build: build.priority)  # stable: need order within a priority
         if self._queue:
             self._thread = threading.Thread(target=self._run_queue, name="tests-lane", daemon=True)
             self._thread.start()

@@ -36,6 +36,9 @@ EDITION = 2017
 SEED = 11
 N_RESPONDENTS = 8_000
 NUENEN = "GM0820"
+# in the lane after the other builds: the kills of test_recovery.py, needed right after this
+# module, take longer, and the tests before this module give it time to build these itself
+LATE = 1
 WEIGHTING_COLUMNS_ABSENT = ["Mannen", "Vrouwen", "k_0Tot15Jaar", "k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar"]
 
 
@@ -51,7 +54,7 @@ def _build_demo_2017_kwb(root):
     return generate_demo_edition(root / "landing", EDITION, seed=SEED, n_respondents=1_000).kwb_path
 
 
-LANE.register("demo_2017_kwb", _build_demo_2017_kwb)
+LANE.register("demo_2017_kwb", _build_demo_2017_kwb, priority=LATE)
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +92,7 @@ def _build_real_2017(root) -> tuple[BuiltWarehouse, BuiltWarehouse]:
     return refused, BuiltWarehouse(landing, warehouse, refresh_in_child(landing, warehouse), {}, None)
 
 
-LANE.register("real_2017", _build_real_2017)
+LANE.register("real_2017", _build_real_2017, priority=LATE)
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +195,7 @@ def _build_nuenen(root):
     return blocked, BuiltWarehouse(landing, warehouse, refresh_in_child(landing, warehouse), {}, None)
 
 
-LANE.register("nuenen_refreshes", _build_nuenen)
+LANE.register("nuenen_refreshes", _build_nuenen, priority=LATE)
 
 
 @pytest.fixture(scope="module")
