@@ -212,12 +212,15 @@ def test_flag_only_in_good_gemeenten_and_only_when_significantly_below(inputs, r
     assert POOR_GEMEENTE not in set(flagged["gemeente_code"])
     for row in flagged.itertuples():
         assert row.gemeente_estimate >= province[row.indicator]
-        on_model = row.estimate - row.gemeente_estimate + RELEVANT_GAP[row.indicator] < -1.96 * row.contrast_se
-        on_respondents = (row.n_respondents >= MIN_DIRECT_RESPONDENTS and row.direct_estimate - row.gemeente_estimate
-                          + DIRECT_RELEVANT_GAP[row.indicator] < -DIRECT_Z * row.direct_contrast_se)
+        # the published rule ("switch"): the own respondents where there are enough, the model elsewhere
+        testable = row.n_respondents >= MIN_DIRECT_RESPONDENTS
+        on_model = not testable and (row.estimate - row.gemeente_estimate + RELEVANT_GAP[row.indicator]
+                                     < -1.96 * row.contrast_se)
+        on_respondents = testable and (row.direct_estimate - row.gemeente_estimate
+                                       + DIRECT_RELEVANT_GAP[row.indicator] < -DIRECT_Z * row.direct_contrast_se)
         assert row.flag_basis == FLAG_BASIS[(on_respondents, on_model)]
         assert not row.suppressed
-    # every area that meets either rule in a good gemeente is flagged, no other
+    # every area that meets its rule in a good gemeente is flagged, no other
     unflagged = est[~est["below_gemeente"] & ~est["suppressed"] & est["gemeente_estimate"].notna()]
     assert unflagged["flag_basis"].isna().all()
     # an area above its gemeente on the model is flagged only on its own respondents, then
@@ -230,8 +233,9 @@ def test_flag_only_in_good_gemeenten_and_only_when_significantly_below(inputs, r
 def test_flag_basis_says_what_each_flag_rests_on(inputs):
     """The model-only rule never flags on respondents, the respondents-only rule never on the
     model, and "either" is their union, each area with the basis that flagged it."""
-    runs = {rule: small_area_estimates(*inputs, flag_rule=rule).estimates for rule in ("model", "respondents", "either")}
-    model, respondents, either = (runs[r].set_index(["area_level", "area_code", "indicator"]) for r in runs)
+    rules = ("model", "respondents", "either", "switch")
+    runs = {rule: small_area_estimates(*inputs, flag_rule=rule).estimates for rule in rules}
+    model, respondents, either, switch = (runs[r].set_index(["area_level", "area_code", "indicator"]) for r in rules)
     assert set(model["flag_basis"].dropna()) == {"model"}
     assert set(respondents["flag_basis"].dropna()) == {"respondents"}
     np.testing.assert_array_equal(either["below_gemeente"], model["below_gemeente"] | respondents["below_gemeente"])
@@ -241,6 +245,11 @@ def test_flag_basis_says_what_each_flag_rests_on(inputs):
     assert (either.loc[either["flag_basis"].isin(["respondents", "respondents and model"]), "n_respondents"]
             >= MIN_DIRECT_RESPONDENTS).all()
     assert respondents["below_gemeente"].sum() > 0
+    # "switch": the own respondents decide where there are enough, the model only elsewhere
+    enough = switch["n_respondents"] >= MIN_DIRECT_RESPONDENTS
+    np.testing.assert_array_equal(switch.loc[enough, "below_gemeente"], respondents.loc[enough, "below_gemeente"])
+    np.testing.assert_array_equal(switch.loc[~enough, "below_gemeente"], model.loc[~enough, "below_gemeente"])
+    assert not (switch["flag_basis"] == "respondents and model").any()
 
 
 def test_own_weight_is_the_share_of_the_own_respondents(inputs):

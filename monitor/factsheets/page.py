@@ -25,7 +25,13 @@ from monitor.presentation.labels import (
     suppression_reason_label,
     type_label,
 )
-from monitor.statistics.small_area import DIRECT_RELEVANT_GAP, DIRECT_Z, MIN_DIRECT_RESPONDENTS, RELEVANT_GAP
+from monitor.statistics.small_area import (
+    DEFAULT_FLAG_RULE,
+    DIRECT_RELEVANT_GAP,
+    DIRECT_Z,
+    MIN_DIRECT_RESPONDENTS,
+    RELEVANT_GAP,
+)
 
 INDICATOR_RANGE = {"pct_veerkrachtig": (0.0, 100.0)}  # every other indicator: 0..10
 SHORT_LABELS = {"veerkracht_score": "Veerkrachtscore", "pct_veerkrachtig": "Percentage veerkrachtig"}
@@ -649,12 +655,15 @@ def _gap_words(gaps: dict) -> str:
 
 
 def gap_text() -> str:
-    """The rule of the flag in words (small_area.RELEVANT_GAP, DIRECT_RELEVANT_GAP, DIRECT_Z)."""
+    """The rule of the flag in words (small_area.DEFAULT_FLAG_RULE and its thresholds)."""
     direct_margin = f"significant én {_gap_words(DIRECT_RELEVANT_GAP)}" if any(DIRECT_RELEVANT_GAP.values()) \
         else f"significant (eenzijdig {fmt.number(100 * (1 - NormalDist().cdf(DIRECT_Z)), 1)} %)"
-    return (f"de modelschatting significant én {_gap_words(RELEVANT_GAP)} onder het cijfer van de gemeente "
-            f"ligt, of het gemiddelde van de eigen respondenten (vanaf {MIN_DIRECT_RESPONDENTS}) {direct_margin} "
-            "eronder ligt")
+    on_respondents = f"het gemiddelde van de eigen respondenten {direct_margin} onder het cijfer van de gemeente ligt"
+    on_model = f"de modelschatting significant én {_gap_words(RELEVANT_GAP)} eronder ligt"
+    if DEFAULT_FLAG_RULE == "switch":
+        return (f"in een gebied met minstens {MIN_DIRECT_RESPONDENTS} respondenten {on_respondents}, en in een "
+                f"gebied met minder respondenten {on_model}")
+    return f"{on_respondents} (vanaf {MIN_DIRECT_RESPONDENTS} respondenten), of {on_model}"
 
 
 def factsheet(data: EditionData, g: Gemeente) -> Factsheet:
