@@ -1,7 +1,8 @@
 """The tabellenboek export (monitor/exports/tabellenboek.py, asset exports/tabellenboek), on a
 copy of a real warehouse built by the pipeline (conftest's built_demo, edition 2018, with
 gemeente GM0744 on 3 respondents), plus hand-made rows where the demo has none (a trend of
-two editions). Real files throughout: the xlsx is read back with openpyxl."""
+two editions, a withheld composition of the profiles). Real files throughout: the xlsx is read
+back with openpyxl."""
 
 from __future__ import annotations
 
@@ -15,16 +16,21 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from monitor.codebook import load_codebook
 from monitor.exports.tabellenboek import (
     TOELICHTING,
     ExportError,
     RespondentDataRefused,
+    derived_sheets,
     export_dir,
     export_tables,
+    size_classes_by_regio_sheet,
     workbook_name,
+    workbook_sheets,
     write_tabellenboek,
 )
 from monitor.presentation.folders import swap_by_renames
@@ -40,10 +46,24 @@ from tests.test_privacy import ID_PATTERN
 
 pytestmark = pytest.mark.pipeline
 SHEETS = {spec.table: spec.sheet for spec in export_tables()}
+SIZE_CLASS_SHEET = "Grootteklasse per regio"
+# table -> (key columns, figure columns compared cell by cell with the warehouse)
+FIGURES = ["estimate", "ci_lower", "ci_upper", "n_respondents"]
 KEYS = {
-    "monitor_area_estimates": ["area_level", "area_code", "indicator"],
-    "monitor_typology": ["area_level", "area_code", "type"],
-    "monitor_small_area_estimates": ["area_level", "area_code", "indicator"],
+    "monitor_area_estimates": (["area_level", "area_code", "indicator"], FIGURES),
+    "monitor_typology": (["area_level", "area_code", "type"], ["share", "ci_lower", "ci_upper", "n_respondents"]),
+    "monitor_small_area_estimates": (["area_level", "area_code", "indicator"], FIGURES),
+    "monitor_profiles": (
+        ["characteristic", "category", "indicator"],
+        [*FIGURES, "share_among_resilient", "share_among_less_resilient", "difference", "difference_ci_lower",
+         "difference_ci_upper", "n_resilient", "n_less_resilient"],
+    ),
+    "monitor_resources_by_resilience": (
+        ["indicator"],
+        ["estimate_resilient", "ci_lower_resilient", "ci_upper_resilient", "estimate_less_resilient",
+         "ci_lower_less_resilient", "ci_upper_less_resilient", "difference", "ci_lower", "ci_upper", "n_resilient",
+         "n_less_resilient"],
+    ),
 }
 
 
@@ -104,7 +124,8 @@ def test_export_writes_every_file_and_reports(export, warehouse):
 def test_workbook_has_toelichting_and_one_sheet_per_table(export, warehouse):
     summary, _ = export
     book = openpyxl.load_workbook(summary.workbook)
-    assert book.sheetnames == [TOELICHTING, *SHEETS.values()]
+    assert book.sheetnames == [TOELICHTING, *(spec.sheet for spec in workbook_sheets())]
+    assert {"Profielen", "Hulpbronnen naar veerkracht", SIZE_CLASS_SHEET} <= set(book.sheetnames)
     assert all(len(name) <= 31 for name in book.sheetnames)
     text = "\n".join(str(v) for row in book[TOELICHTING].iter_rows(values_only=True) for v in row if v is not None)
     log = _query(warehouse, "select * from monitor.monitor_publication_log where edition = ?", [EDITION])
@@ -123,8 +144,10 @@ def test_headers_are_dutch_bold_frozen_and_formatted(export, warehouse):
         ws = book[sheet]
         headers = [c.value for c in ws[1]]
         columns = list(_query(warehouse, f"select * from monitor.{table} limit 0").columns)
-        assert [column_label(c) for c in columns] == [h for h in headers if h in {column_label(c) for c in columns}]
+        dutch = [column_label(c, table) for c in columns]
+        assert dutch == [h for h in headers if h in set(dutch)], sheet
         assert not set(headers) & set(columns), f"{sheet}: untranslated heading"
+        assert len(set(headers)) == len(headers), f"{sheet}: two columns with one heading"
         assert all(c.font.bold and c.alignment.wrap_text for c in ws[1])
         assert ws.freeze_panes == "A2"
     ws = book[SHEETS["monitor_area_estimates"]]
@@ -169,15 +192,15 @@ def test_suppressed_cells_read_onderdrukt(export):
 
 def test_numbers_equal_the_warehouse(export, warehouse):
     summary, _ = export
-    for table, keys in KEYS.items():
+    for table, (keys, figures) in KEYS.items():
         expected = _query(warehouse, f"select * from monitor.{table} where edition = ?", [EDITION])
+        assert len(expected), table
         shown = _sheet_frame(summary.workbook, SHEETS[table]).rename(
-            columns={column_label(c): c for c in expected.columns}
+            columns={column_label(c, table): c for c in expected.columns}
         )
         merged = expected.merge(shown, on=keys, suffixes=("", "_xlsx"), validate="one_to_one")
         assert len(merged) == len(expected) == len(shown)
-        figure = "share" if table == "monitor_typology" else "estimate"
-        for column in [figure, "ci_lower", "ci_upper", "n_respondents"]:
+        for column in figures:
             published = merged[merged[column].notna()]
             assert published[f"{column}_xlsx"].astype(float).to_numpy() == pytest.approx(
                 published[column].to_numpy(), rel=1e-14
@@ -309,8 +332,8 @@ def _failing_after(count: int):
     return progress
 
 
-# progress lines: 1 read, 2..9 one per sheet, 10 Parquet and CSV written (then the swap)
-@pytest.mark.parametrize("fail_at", [3, 10], ids=["mid-workbook", "after-parquet-and-csv"])
+# progress lines: 1 read, then one per sheet, then one when Parquet and CSV are written (then the swap)
+@pytest.mark.parametrize("fail_at", [3, 2 + len(workbook_sheets())], ids=["mid-workbook", "after-parquet-and-csv"])
 def test_failed_export_leaves_the_previous_export_intact(export, warehouse, tmp_path, fail_at):
     summary, _ = export
     out_dir = tmp_path / "exports" / str(EDITION)
@@ -383,3 +406,140 @@ def test_asset_materializes_the_export_with_metadata(warehouse, tmp_path):
     assert workbook_name(EDITION) in metadata["files"].value
     messages = [e.user_message for e in instance.all_logs(result.run_id)]
     assert any(re.search(rf"tabellenboek {EDITION}: sheet Cijfers per gebied [\d,]+ rows", m) for m in messages)
+
+
+# -- issue 16: who is resilient, and size classes within regions -------------------------------
+def test_profile_sheets_have_every_row_in_the_codebooks_order_with_dutch_labels(export, warehouse):
+    summary, _ = export
+    expected = _query(warehouse, "select * from monitor.monitor_profiles where edition = ?", [EDITION])
+    profiles = _sheet_frame(summary.workbook, "Profielen")
+    assert len(profiles) == len(expected) == summary.rows["monitor_profiles"] > 0
+    # characteristics in the codebook's reporting order, categories in category_order
+    order = list(load_codebook().profiles["characteristics"])
+    shown = list(dict.fromkeys(profiles[column_label("characteristic")]))
+    assert shown == [c for c in order if c in set(expected["characteristic"])] and len(shown) == len(order)
+    for characteristic, rows in profiles.groupby(column_label("characteristic"), sort=False):
+        ranks = rows[column_label("category_order")].tolist()
+        assert ranks == sorted(ranks), characteristic
+    # the unknown category is there with its Dutch label, and every code has one
+    unknown = profiles[profiles[column_label("category")] == "onbekend"]
+    assert len(unknown) and (unknown[column_label("category_label")] == "geen antwoord").all()
+    assert profiles[column_label("category_label")].notna().all()
+    assert profiles["Indicator (omschrijving)"].notna().all()
+    assert set(profiles[column_label("suppressed")]) <= {"ja", "nee"}
+    resources = _sheet_frame(summary.workbook, "Hulpbronnen naar veerkracht")
+    n = _query(warehouse, "select count(*) as n from monitor.monitor_resources_by_resilience where edition = ?", [EDITION])
+    assert len(resources) == n["n"][0] == summary.rows["monitor_resources_by_resilience"] > 0
+    assert set(resources[column_label("indicator_kind")]) == {"Hulpbron (schaal)", "Groep hulpbronnen"}
+    assert set(resources[column_label("significant")]) <= {"ja", "nee", SUPPRESSED_CELL}
+    assert column_label("ci_lower", "monitor_resources_by_resilience") == "Ondergrens 95%-BI verschil"
+
+
+def test_size_classes_within_regions_side_by_side(export, warehouse):
+    summary, _ = export
+    area = _query(warehouse, "select * from monitor.monitor_area_estimates where edition = ?", [EDITION])
+    regios = area[area["area_level"] == "regio"]
+    cells = area[area["area_level"] == "regio_grootteklasse"]
+    # every regio has its size classes (the demo layout has all three in each of the four regios)
+    assert set(cells["area_code"].str.split("_").str[0]) == set(regios["area_code"])
+    assert len(cells) == 3 * len(regios)
+    sheet = _sheet_frame(summary.workbook, SIZE_CLASS_SHEET)
+    assert len(sheet) == len(regios)  # one row per regio and indicator
+    names = dict(zip(area.loc[area["area_level"] == "grootteklasse", "area_code"],
+                     area.loc[area["area_level"] == "grootteklasse", "area_name"]))
+    assert len(names) == 3
+    blocks = [h.split(": ")[0] for h in sheet.columns if h.endswith(": schatting")]
+    assert blocks == [names["groot"], names["middelgroot"], names["klein"], "Regio totaal"]
+    assert not set(sheet.columns) & set(area.columns)  # Dutch headings, not column names
+    assert list(sheet.columns[:5]) == ["Editie", "Regiocode", "Regio", "Indicator", "Indicator (omschrijving)"]
+    indexed = sheet.set_index(["Regiocode", "Indicator"])
+    checked = suppressed = 0
+    for r in cells.itertuples():
+        regio, size_class = r.area_code.split("_")
+        row = indexed.loc[(regio, r.indicator)]
+        name = names[size_class]
+        if r.suppressed:
+            assert row[f"{name}: schatting"] == SUPPRESSED_CELL, r.area_code
+            suppressed += 1
+            continue
+        assert float(row[f"{name}: schatting"]) == pytest.approx(r.estimate, rel=1e-14), (r.area_code, r.indicator)
+        assert float(row[f"{name}: ondergrens 95%-BI"]) == pytest.approx(r.ci_lower, rel=1e-14)
+        assert float(row[f"{name}: bovengrens 95%-BI"]) == pytest.approx(r.ci_upper, rel=1e-14)
+        assert row[f"{name}: aantal respondenten"] == r.n_respondents
+        checked += 1
+    assert checked > 0.9 * len(cells)
+    for r in regios.itertuples():
+        assert float(indexed.loc[(r.area_code, r.indicator), "Regio totaal: schatting"]) == pytest.approx(r.estimate)
+    # a combination the layout does not have stays empty (not zero, not "onderdrukt")
+    present = set(zip(cells["area_code"], cells["indicator"]))
+    for (regio, indicator), row in indexed.iterrows():
+        for code, name in names.items():
+            if (f"{regio}_{code}", indicator) not in present:
+                assert row[f"{name}: schatting"] is None
+    toelichting = "\n".join(
+        str(v) for row in openpyxl.load_workbook(summary.workbook)[TOELICHTING].iter_rows(values_only=True) for v in row if v
+    )
+    assert "area_level in ('regio', 'regio_grootteklasse')" in toelichting and "CR35_middelgroot" in toelichting
+    manifest = (summary.folder / "manifest.json").read_text(encoding="utf-8")
+    assert SIZE_CLASS_SHEET in manifest
+
+
+def test_withheld_composition_reads_onderdrukt_with_a_dutch_reason(warehouse, tmp_path):
+    """Hand-made: one category's composition withheld (few resilient respondents in it) while
+    its estimate stays, as the mart writes it."""
+    database = _scratch(warehouse, tmp_path / "wh")
+    with duckdb.connect(str(database)) as conn:
+        conn.execute(
+            """update monitor.monitor_profiles set n_resilient = 4, share_among_resilient = null,
+                   share_among_less_resilient = null, difference = null, difference_ci_lower = null,
+                   difference_ci_upper = null, significant = null, composition_suppressed = true,
+                   composition_suppression_reason = 'composition: fewer than 10 respondents of the category among the resilient'
+               where edition = ? and characteristic = 'education' and category = '1'""",
+            [EDITION],
+        )
+    summary, _ = _export(database, tmp_path / "exports" / str(EDITION))
+    profiles = _sheet_frame(summary.workbook, "Profielen")
+    withheld = profiles[(profiles[column_label("characteristic")] == "education") & (profiles[column_label("category")] == "1")]
+    assert len(withheld) == len(load_codebook().indicators)
+    for column in ["share_among_resilient", "share_among_less_resilient", "difference", "difference_ci_lower",
+                   "difference_ci_upper", "significant"]:
+        assert (withheld[column_label(column, "monitor_profiles")] == SUPPRESSED_CELL).all(), column
+    assert (withheld[column_label("composition_suppressed")] == "ja").all()
+    assert (withheld[column_label("composition_suppression_reason")]
+            == "samenstelling: minder dan 10 respondenten van de categorie onder de veerkrachtigen").all()
+    assert (withheld[column_label("estimate", "monitor_profiles")] != SUPPRESSED_CELL).all()  # the estimate stays
+    others = profiles[profiles[column_label("composition_suppressed")] == "nee"]
+    assert len(others) and not (others[column_label("share_among_resilient")] == SUPPRESSED_CELL).any()
+
+
+def _area_rows(rows: list[tuple]) -> dict[str, pa.Table]:
+    columns = ["edition", "area_level", "area_code", "area_name", "indicator", "estimate", "ci_lower", "ci_upper",
+               "n_respondents", "suppressed"]
+    return {"monitor_area_estimates": pa.Table.from_pylist([dict(zip(columns, r)) for r in rows])}
+
+
+def test_size_class_sheet_from_small_frames():
+    """Without the pipeline: two regios, one without grote steden, one cell suppressed."""
+    rows = [
+        (2018, "grootteklasse", "groot", "Grote steden (B5)", "happiness", 7.0, 6.8, 7.2, 500, False),
+        (2018, "grootteklasse", "klein", "Kleine gemeenten", "happiness", 7.2, 7.0, 7.4, 400, False),
+        (2018, "regio", "CR34", "Midden-Noord-Brabant", "happiness", 7.1, 6.9, 7.3, 300, False),
+        (2018, "regio", "CR33", "West-Noord-Brabant", "happiness", 6.9, 6.7, 7.1, 200, False),
+        (2018, "regio_grootteklasse", "CR33_groot", "West-Noord-Brabant, grote steden", "happiness", 6.5, 6.1, 6.9, 120, False),
+        (2018, "regio_grootteklasse", "CR33_klein", "West-Noord-Brabant, kleine gemeenten", "happiness", None, None, None, 6, True),
+        (2018, "regio_grootteklasse", "CR34_klein", "Midden-Noord-Brabant, kleine gemeenten", "happiness", 7.3, 7.0, 7.6, 180, False),
+    ]
+    [spec] = derived_sheets()
+    sheet = size_classes_by_regio_sheet(spec, _area_rows(rows))
+    frame = pd.DataFrame(sheet.frame.to_numpy(), columns=sheet.headings).set_index("Regiocode")
+    assert list(frame.index) == ["CR34", "CR33"]  # regios by name, as on "Cijfers per gebied"
+    assert frame.loc["CR33", "Grote steden (B5): schatting"] == 6.5
+    assert frame.loc["CR33", "Kleine gemeenten: schatting"] == SUPPRESSED_CELL
+    assert frame.loc["CR33", "Kleine gemeenten: aantal respondenten"] == 6  # the count is published
+    assert frame.loc["CR34", "Grote steden (B5): schatting"] is None  # no grote stad in CR34
+    assert frame.loc["CR34", "Regio totaal: schatting"] == 7.1
+    withheld = {sheet.headings[column] for row, column in sheet.suppressed}
+    assert withheld == {f"Kleine gemeenten: {what}" for what in ("schatting", "ondergrens 95%-BI", "bovengrens 95%-BI")}
+    bad = _area_rows([*rows, (2018, "regio_grootteklasse", "CR99_klein", "?", "happiness", 7.0, 6.0, 8.0, 50, False)])
+    with pytest.raises(ExportError, match=r"CR99_klein.*'<regio code>_<size class>'|'<regio code>_<size class>'.*CR99_klein"):
+        size_classes_by_regio_sheet(spec, bad)

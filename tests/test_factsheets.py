@@ -426,6 +426,173 @@ def test_a_failed_run_leaves_the_previous_factsheets(built_demo, written, tmp_pa
     assert [p.name for p in out.parent.iterdir()] == [str(EDITION)]  # no temporary folder left
 
 
+# -- issue 16: the gemeente beside its own size class in its own regio; who is resilient ------
+@pytest.fixture(scope="module")
+def size_classes(published) -> pd.DataFrame:
+    """Each gemeente's size class and regio_grootteklasse code, derived here from the seeds and
+    the CBS inhabitants (named gemeenten first, else the highest threshold reached), not from
+    the table the pages read."""
+    frame = published(
+        """select r.gemeente_code, r.corop_code, r.inhabitants, n.size_class as named
+           from staging.stg_cbs__kwb_regions as r
+           left join reference.size_class_gemeenten as n using (gemeente_code)
+           where r.edition = ? and r.region_type = 'gemeente'""",
+        [EDITION],
+    )
+    thresholds = published("select size_class, min_inhabitants from reference.size_classes where min_inhabitants is not null")
+    ranked = thresholds.sort_values("min_inhabitants", ascending=False)
+
+    def size_class(row) -> str:
+        if isinstance(row.named, str):
+            return row.named
+        return next(t.size_class for t in ranked.itertuples() if t.min_inhabitants <= row.inhabitants)
+
+    frame["size_class"] = [size_class(r) for r in frame.itertuples()]
+    frame["code"] = frame["corop_code"] + "_" + frame["size_class"]
+    frame["peers"] = frame.groupby("code")["gemeente_code"].transform("count")
+    return frame.set_index("gemeente_code")
+
+
+def test_factsheet_compares_the_gemeente_with_its_size_class_in_its_regio(written, gemeenten, published, size_classes):
+    est = published(
+        """select area_code, area_name, indicator, estimate, ci_lower, ci_upper, n_respondents, suppressed
+           from monitor.monitor_area_estimates where edition = ? and area_level = 'regio_grootteklasse'""",
+        [EDITION],
+    ).set_index(["area_code", "indicator"])
+    short = dict(published("select size_class, short_label from reference.size_classes").itertuples(index=False))
+    checked = alone = 0
+    for g in gemeenten.itertuples():
+        expected = size_classes.loc[g.gemeente_code]
+        doc = page(written, g.gemeente_code)
+        named = doc.by_id("grootteklasse")
+        assert named is not None, g.gemeente_code
+        assert named.attrs["data-area-code"] == expected.code and named.clean() == short[expected.size_class]
+        tr = doc.by_id("veerkracht-tabel").find("tr", data_area_level="regio_grootteklasse")
+        assert tr.find("th").clean().startswith(est.loc[(expected.code, "veerkracht_score"), "area_name"])
+        for ind in HEADLINE:
+            row = est.loc[(expected.code, ind)]
+            if row.suppressed:
+                assert tr.find("td", class_="suppressed", data_indicator=ind) is not None
+                continue
+            d = digits(ind)
+            assert tr.find("td", class_="estimate", data_indicator=ind).clean() == nl(row.estimate, d)
+            assert tr.find("td", class_="ci", data_indicator=ind).clean() == interval(row.ci_lower, row.ci_upper, d)
+            assert tr.find("td", class_="n", data_indicator=ind).clean() == nl(row.n_respondents, 0)
+            checked += 1
+        # drawn in the chart (a triangle per indicator), and in the resources table
+        chart = doc.by_id("veerkracht-grafiek")
+        points = chart.find_all("g", class_="regio_grootteklasse")
+        assert len(points) == sum(not est.loc[(expected.code, i), "suppressed"] for i in HEADLINE)
+        resources = doc.by_id("hulpbronnen-tabel")
+        persoonlijk = est.loc[(expected.code, "persoonlijk")]
+        cell = resources.find("tr", data_indicator="persoonlijk").find("td", data_indicator="regio_grootteklasse")
+        if persoonlijk.suppressed:
+            assert "suppressed" in cell.classes()
+        else:
+            assert cell.clean() == nl(persoonlijk.estimate, 1)
+        # the only gemeente of its size class in the regio is told so, and not compared with itself
+        note = doc.by_id("grootteklasse-noot")
+        comparisons = " ".join(p.clean() for p in doc.find_all("p", class_="comparison"))
+        phrase = f"de {short[expected.size_class]} in"
+        if expected.peers == 1:
+            alone += 1
+            assert note is not None and "enige gemeente" in note.clean(), g.gemeente_code
+            assert phrase not in comparisons
+        else:
+            assert note is None, g.gemeente_code
+            if g.gemeente_code != TINY_GEMEENTE:
+                assert phrase in comparisons, g.gemeente_code
+    assert checked > 2 * len(gemeenten) - 8
+    assert alone == (size_classes.loc[gemeenten["gemeente_code"], "peers"] == 1).sum() > 0
+
+
+def _profile_index(out_dir: Path) -> Node:
+    return parse(out_dir / "index.html").by_id("profielen")
+
+
+def test_index_shows_who_is_resilient_as_a_chart(written, published):
+    profiles = published(
+        """select * from monitor.monitor_profiles where edition = ? and indicator = 'pct_veerkrachtig'
+           order by characteristic_order, category_order""",
+        [EDITION],
+    )
+    province = published(
+        """select estimate from monitor.monitor_area_estimates
+           where edition = ? and area_level = 'provincie' and indicator = 'pct_veerkrachtig'""",
+        [EDITION],
+    )["estimate"].iloc[0]
+    section = _profile_index(written[1])
+    assert section is not None and section.tag == "section"
+    figure = section.by_id("profielen-grafiek")
+    svg = figure.find("svg")
+    assert svg is not None and svg.attrs["role"] == "img"
+    # one panel per characteristic, titled with its Dutch label, in the codebook's order
+    titles = [t.clean() for t in svg.find_all("text", class_="panel-title")]
+    assert titles == list(dict.fromkeys(profiles["characteristic_label"]))
+    assert len(titles) == 7
+    labels = [t.clean() for t in svg.find_all("text", class_="row-label")]
+    assert labels == list(profiles["category_label"])
+    # a point with its interval for every published category, its figures in the tooltip
+    points = svg.find_all("g", class_="categorie")
+    shown = profiles[~profiles["suppressed"]]
+    assert len(points) == len(shown) > 20
+    for g, r in zip(points, shown.itertuples()):
+        assert g.find("line") is not None  # the interval
+        title = g.find("title").clean()
+        assert title.startswith(f"{r.characteristic_label}, {r.category_label}: {nl(r.estimate, 0)} ")
+        assert f"95%-BI {interval(r.ci_lower, r.ci_upper, 0)}" in title
+    notes = [t.clean() for t in svg.find_all("text", class_="note")]
+    assert len(notes) == int(profiles["suppressed"].sum())
+    references = [t.clean() for t in svg.find_all("text", class_="reference-label")]
+    assert references == [f"Noord-Brabant {nl(province, 0)} %"] * len(titles)
+    # the figures as a table, with the composition of the resilient and the less resilient
+    table = section.by_id("profielen-tabel")
+    for r in profiles.itertuples():
+        tr = table.find("tr", data_characteristic=r.characteristic, data_category=r.category)
+        assert tr is not None, (r.characteristic, r.category)
+        if r.suppressed:
+            assert tr.find("td", class_="suppressed", data_indicator="pct_veerkrachtig") is not None
+        else:
+            assert tr.find("td", class_="estimate", data_indicator="pct_veerkrachtig").clean() == nl(r.estimate, 0)
+        if r.composition_suppressed:
+            assert tr.find("td", class_="composition").clean().startswith("onderdrukt (samenstelling:")
+            continue
+        assert tr.find("td", class_="share-resilient").clean() == nl(r.share_among_resilient, 0)
+        assert tr.find("td", class_="share-less-resilient").clean() == nl(r.share_among_less_resilient, 0)
+        assert tr.find("td", class_="difference").clean().startswith(nl_signed(r.difference, 1))
+        assert tr.find("td", class_="significance").clean() == ("ja" if r.significant else "nee")
+    # the size classes within each regio under the regio in the index's table of areas
+    within = parse(written[1] / "index.html").by_id("provincie-regios").find_all("tr", data_area_level="regio_grootteklasse")
+    n = published(
+        "select count(distinct area_code) as n from monitor.monitor_area_estimates where edition = ? and area_level = 'regio_grootteklasse'",
+        [EDITION],
+    )["n"].iloc[0]
+    assert len(within) == n > 0
+
+
+def test_suppressed_profile_category_is_said_not_drawn(built_demo, tmp_path):
+    """A category withheld by disclosure control (set here on the gathered figures: the demo's
+    categories are large) keeps its row in the chart with the reason, and no point."""
+    from dataclasses import replace
+
+    from monitor.factsheets.data import Figure
+
+    with duckdb.connect(str(built_demo.duckdb_path), read_only=True) as conn:
+        data = gather_edition(conn, EDITION)
+    target = next(c for c in data.profiles if c.characteristic == "education" and c.category == "onbekend")
+    withheld = Figure(None, None, None, 4, True, "fewer than 10 respondents")
+    data.profiles = [
+        replace(c, figures={**c.figures, "pct_veerkrachtig": withheld}) if c is target else c for c in data.profiles
+    ]
+    write_factsheet_files(data, tmp_path / str(EDITION), progress=lambda _: None)
+    svg = _profile_index(tmp_path / str(EDITION)).by_id("profielen-grafiek").find("svg")
+    assert [t.clean() for t in svg.find_all("text", class_="note")] == ["onderdrukt: minder dan 10 respondenten"]
+    titles = [g.find("title").clean() for g in svg.find_all("g", class_="categorie")]
+    assert not [t for t in titles if t.startswith(f"{target.characteristic_label}, {target.category_label}:")]
+    assert len(titles) == sum(1 for c in data.profiles if c.figures["pct_veerkrachtig"].shown)
+    assert "niet getekend" in _profile_index(tmp_path / str(EDITION)).by_id("profielen-grafiek").find("figcaption").clean()
+
+
 # -- trend, on a copy with an earlier edition --------------------------------------------------
 PREVIOUS = EDITION - 2
 

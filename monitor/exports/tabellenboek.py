@@ -17,6 +17,9 @@ other tools, in `<MONITOR_WAREHOUSE>/exports/<edition>/`:
   a point as decimal sign, `true`/`false`, empty for NULL and quotes only where needed
   (RFC 4180, what pandas, R, DuckDB and Power BI read without options; people who want Excel
   use the xlsx).
+- derived sheets (no files of their own: their rows are in a table's files): "Grootteklasse
+  per regio" shows the regio_grootteklasse rows of monitor_area_estimates with the three size
+  classes of each regio side by side, beside the regio as a whole (methodology section 10).
 - `manifest.json`: edition, publication (time, Dagster run), files with sizes, rows per table.
 
 The edition's rows: `edition = <edition>` for the edition tables and the view
@@ -76,6 +79,18 @@ class ExportTable:
     sheet: str  # Dutch sheet name in the xlsx
     description: str  # Dutch, for the Toelichting
     order_by: str  # SQL order of the rows
+    edition_column: str = "edition"
+
+
+@dataclass(frozen=True)
+class DerivedSheet:
+    """A sheet built from the rows of an exported table (no Parquet or CSV of its own)."""
+
+    sheet: str
+    description: str  # Dutch, for the Toelichting
+    table: str  # the exported table it is built from
+    rows: str  # which of its rows, for the Toelichting
+    build: Callable[[DerivedSheet, dict[str, pa.Table]], Sheet]
     edition_column: str = "edition"
 
 
@@ -175,6 +190,25 @@ def export_tables() -> tuple[ExportTable, ...]:
             f"{_position('level', labels.IMPORTANCE_LEVELS)}, rank, resource",
         ),
         ExportTable(
+            "monitor_profiles",
+            "Profielen",
+            "Wie is veerkrachtig: per achtergrondkenmerk (geslacht, leeftijd, opleiding, huishouden, betaald werk, "
+            "grootteklasse van de gemeente, regio) en categorie de gewogen schatting van elke indicator met "
+            "95%-betrouwbaarheidsinterval, onder meer het percentage veerkrachtig en de veerkrachtscore; en "
+            "andersom de samenstelling: het aandeel van de categorie onder de veerkrachtigen en onder de minder "
+            "veerkrachtigen, het verschil (procentpunten) met 95%-betrouwbaarheidsinterval en of het significant "
+            "is. 'Geen antwoord' is een eigen categorie.",
+            f"{_position('characteristic', codebook.profiles['characteristics'])}, category_order, category, {indicator}",
+        ),
+        ExportTable(
+            "monitor_resources_by_resilience",
+            "Hulpbronnen naar veerkracht",
+            "De hulpbronnen van veerkrachtigen en minder veerkrachtigen: per hulpbron en groep hulpbronnen de "
+            "gewogen gemiddelde score (0-10) in beide groepen met 95%-betrouwbaarheidsinterval, het verschil "
+            "(veerkrachtig min minder veerkrachtig) met 95%-betrouwbaarheidsinterval en of het significant is.",
+            f"{_position('resource_group', codebook.resource_groups)}, indicator_kind = 'scale', {indicator}",
+        ),
+        ExportTable(
             "monitor_scale_reliability",
             "Betrouwbaarheid schalen",
             "Betrouwbaarheid (Cronbachs alfa) van elke schaal met meer dan één item.",
@@ -189,8 +223,42 @@ def export_tables() -> tuple[ExportTable, ...]:
         ),
     )
     for spec in tables:
-        assert len(spec.sheet) <= MAX_SHEET_NAME and not set(spec.sheet) & set("[]:*?/\\"), spec.sheet
+        _assert_sheet_name(spec.sheet)
     return tables
+
+
+def _assert_sheet_name(name: str) -> None:
+    assert len(name) <= MAX_SHEET_NAME and not set(name) & set("[]:*?/\\"), name
+
+
+@cache
+def derived_sheets() -> tuple[DerivedSheet, ...]:
+    """The sheets built from an exported table's rows, placed after that table's sheet."""
+    sheets = (
+        DerivedSheet(
+            "Grootteklasse per regio",
+            "Grote, middelgrote en kleine gemeenten per regio (COROP) naast elkaar, met de regio als geheel: per "
+            "regio en indicator de schatting, het 95%-betrouwbaarheidsinterval en het aantal respondenten van "
+            "elke grootteklasse binnen de regio. Dezelfde cijfers als de rijen met niveau 'Grootteklasse binnen "
+            "regio' op het tabblad 'Cijfers per gebied'; leeg waar de regio geen gemeente van die grootteklasse "
+            "heeft.",
+            "monitor_area_estimates",
+            f"area_level in ('regio', '{labels.REGIO_GROOTTEKLASSE}')",
+            lambda spec, tables: size_classes_by_regio_sheet(spec, tables),
+        ),
+    )
+    for spec in sheets:
+        _assert_sheet_name(spec.sheet)
+    return sheets
+
+
+def workbook_sheets() -> list[ExportTable | DerivedSheet]:
+    """Every data sheet of the workbook in order: each table's sheet, then the sheets derived from it."""
+    out: list[ExportTable | DerivedSheet] = []
+    for spec in export_tables():
+        out.append(spec)
+        out += [derived for derived in derived_sheets() if derived.table == spec.table]
+    return out
 
 
 def workbook_name(edition: int) -> str:
@@ -273,10 +341,15 @@ COLUMN_FORMATS = {
          "direct_ci_upper", "model_aggregate", "std_coefficient", "cronbach_alpha"],
         ESTIMATE,
     ),
-    **dict.fromkeys(["share", "importance_share"], SHARE),
+    **dict.fromkeys(["share", "importance_share", "share_among_resilient", "share_among_less_resilient"], SHARE),
     **dict.fromkeys(["mse", "model_mse", "contrast_se", "shapley_r2", "r2_total"], PRECISE),
 }
-TABLE_FORMATS = {("monitor_typology", "ci_lower"): SHARE, ("monitor_typology", "ci_upper"): SHARE}
+TABLE_FORMATS = {
+    ("monitor_typology", "ci_lower"): SHARE,
+    ("monitor_typology", "ci_upper"): SHARE,
+    # the composition's difference is one of shares (procentpunten)
+    **{("monitor_profiles", c): SHARE for c in ("difference", "difference_ci_lower", "difference_ci_upper")},
+}
 
 # a Dutch label column beside each code column
 LABEL_COLUMNS: dict[str, tuple[str, Callable[[str], str]]] = {
@@ -290,6 +363,8 @@ LABEL_COLUMNS: dict[str, tuple[str, Callable[[str], str]]] = {
 # text columns shown in Dutch in place
 TRANSLATED_COLUMNS = {
     "suppression_reason": labels.suppression_reason_label,
+    "composition_suppression_reason": labels.suppression_reason_label,
+    "indicator_kind": labels.indicator_kind_label,
     "comparability": labels.comparability_label,
     "flag_basis": lambda value: labels.FLAG_BASIS.get(value, value),
 }
@@ -298,6 +373,16 @@ TRANSLATED_COLUMNS = {
 DIRECT_FIGURES = {
     "monitor_small_area_estimates": ("n_respondents", ("direct_estimate", "direct_contrast_se")),
     "monitor_below_gemeente": ("n_respondents", ("direct_estimate",)),
+}
+# figures withheld under a flag of their own (beside `suppressed`): the composition of the
+# resilient and the less resilient rests on the category's respondents in each group
+FLAGGED_FIGURES = {
+    "monitor_profiles": {
+        "composition_suppressed": (
+            "share_among_resilient", "share_among_less_resilient", "difference", "difference_ci_lower",
+            "difference_ci_upper", "significant",
+        ),
+    },
 }
 # the validation's direct figures are the gemeente's, withheld when that gemeente cell is suppressed
 GEMEENTE_DIRECT_FIGURES = {"monitor_small_area_validation": ("direct_estimate", "direct_ci_lower", "direct_ci_upper")}
@@ -310,7 +395,7 @@ class Sheet:
     """One data sheet as shown: the frame (codes, labels, ja/nee, "onderdrukt"), its Dutch
     headings, a number format per column and the cells that are suppressed."""
 
-    spec: ExportTable
+    spec: ExportTable | DerivedSheet
     frame: pd.DataFrame
     headings: list[str]
     formats: list[str | None]
@@ -333,6 +418,10 @@ def _suppressed_mask(table: str, frame: pd.DataFrame, figures: set[str], gemeent
         flagged = frame["suppressed"].fillna(False).astype(bool)
         for column in figures - {"suppressed"}:
             mask[column] = flagged & frame[column].isna()
+    for flag, columns in FLAGGED_FIGURES.get(table, {}).items():
+        flagged = frame[flag].fillna(False).astype(bool)
+        for column in columns:
+            mask[column] |= flagged & frame[column].isna()
     if table in DIRECT_FIGURES:
         n_column, columns = DIRECT_FIGURES[table]
         few = frame[n_column].between(1, MIN_RESPONDENTS - 1)
@@ -365,7 +454,7 @@ def build_sheet(spec: ExportTable, rows: pa.Table, context: dict) -> Sheet:
         if column in boolean:
             formats[column] = YES_NO_CELL
         if column in numeric:
-            default = ESTIMATE if pa.types.is_floating(rows.schema.field(column).type) else COUNT
+            default = COUNT if pa.types.is_integer(rows.schema.field(column).type) else ESTIMATE
             formats[column] = TABLE_FORMATS.get((spec.table, column), COLUMN_FORMATS.get(column, default))
         if column in LABEL_COLUMNS:
             label_column, label = LABEL_COLUMNS[column]
@@ -378,8 +467,72 @@ def build_sheet(spec: ExportTable, rows: pa.Table, context: dict) -> Sheet:
         for column in mask.columns[mask.any()]
         for row in mask[column].to_numpy().nonzero()[0]
     ]
-    headings = [labels.column_label(c) for c in shown.columns]
+    headings = [labels.column_label(c, spec.table) for c in shown.columns]
     return Sheet(spec, shown, headings, [formats.get(c) for c in shown.columns], suppressed)
+
+
+def _size_class_order(codes: Iterable[str]) -> list[str]:
+    """The size classes in the seed's reporting order; one the seed does not know goes last
+    (shown, not dropped)."""
+    from monitor.reference import size_classes
+
+    seeded = list(size_classes()["size_class"])
+    codes = set(codes)
+    return [c for c in seeded if c in codes] + sorted(codes - set(seeded))
+
+
+def size_classes_by_regio_sheet(spec: DerivedSheet, tables: dict[str, pa.Table]) -> Sheet:
+    """Per regio and indicator one row: for each size class within the regio (area_level
+    regio_grootteklasse, area_code '<regio>_<size class>') and for the regio as a whole the
+    estimate, interval and respondents, side by side."""
+    codebook = load_codebook()
+    frame = tables[spec.table].to_pandas()
+    regios = frame[frame["area_level"] == "regio"]
+    cells = frame[frame["area_level"] == labels.REGIO_GROOTTEKLASSE].copy()
+    names = dict(zip(frame.loc[frame["area_level"] == "grootteklasse", "area_code"],
+                     frame.loc[frame["area_level"] == "grootteklasse", "area_name"]))
+    parts = cells["area_code"].map(labels.split_regio_grootteklasse)
+    cells["regio_code"] = parts.map(lambda p: p[0] if p else None)
+    cells["size_class"] = parts.map(lambda p: p[1] if p else None)
+    unknown = cells[~cells["regio_code"].isin(set(regios["area_code"]))]
+    if len(unknown):
+        raise ExportError(
+            f"{SCHEMA}.{spec.table}: {len(unknown)} rows with area_level '{labels.REGIO_GROOTTEKLASSE}' have an area_code "
+            f"that is not '<regio code>_<size class>' of a regio of the edition (e.g. "
+            f"{sorted(set(unknown['area_code']))[:5]}); expected codes like 'CR35_middelgroot': rebuild the marts"
+        )
+    ordered = regios.assign(
+        _indicator=regios["indicator"].map({name: i for i, name in enumerate(codebook.indicators)}).fillna(len(codebook.indicators))
+    ).sort_values(["area_name", "area_code", "_indicator", "indicator"])
+    keys = ["regio_code", "indicator"]
+    out = pd.DataFrame({
+        "edition": ordered["edition"].to_numpy(),
+        "regio_code": ordered["area_code"].to_numpy(),
+        "regio_name": ordered["area_name"].to_numpy(),
+        "indicator": ordered["indicator"].to_numpy(),
+        "indicator_label": ordered["indicator"].map(labels.indicator_label).to_numpy(),
+    })
+    headings = [labels.column_label("edition"), "Regiocode", "Regio", labels.column_label("indicator"),
+                labels.column_label("indicator_label")]
+    formats: list[str | None] = [YEAR, None, None, None, None]
+    blocks = [(names.get(c, c), cells[cells["size_class"] == c]) for c in _size_class_order(cells["size_class"])]
+    blocks.append(("Regio totaal", regios.rename(columns={"area_code": "regio_code"})))
+    figures = [("estimate", "schatting", ESTIMATE), ("ci_lower", "ondergrens 95%-BI", ESTIMATE),
+               ("ci_upper", "bovengrens 95%-BI", ESTIMATE), ("n_respondents", "aantal respondenten", COUNT)]
+    suppressed: list[tuple[int, int]] = []
+    for name, rows in blocks:
+        merged = out[keys].merge(rows, on=keys, how="left", validate="one_to_one")
+        withheld = merged["suppressed"].fillna(False).astype(bool)
+        for column, what, number_format in figures:
+            values = merged[column].astype(object).where(merged[column].notna(), None)
+            hidden = withheld & merged[column].isna()
+            values = values.where(~hidden, labels.SUPPRESSED_CELL)
+            position = len(out.columns)
+            out[f"{name}|{column}"] = values.to_numpy()
+            suppressed += [(int(row), position) for row in hidden.to_numpy().nonzero()[0]]
+            headings.append(f"{name}: {what}")
+            formats.append(number_format)
+    return Sheet(spec, out, headings, formats, suppressed)
 
 
 def _context(tables: dict[str, pa.Table]) -> dict:
@@ -504,6 +657,21 @@ READING_NOTES = [
         "zonder respondenten is de cel leeg.",
     ),
     (
+        "Profielen",
+        "Het tabblad 'Profielen' leest twee kanten op. 'Schatting in de categorie' is het cijfer binnen de "
+        "categorie (bijvoorbeeld het percentage veerkrachtig onder 65-plussers). 'Aandeel onder "
+        "veerkrachtigen' en 'Aandeel onder minder veerkrachtigen' zeggen hoe de twee groepen zijn samengesteld "
+        "(bijvoorbeeld welk deel van de veerkrachtigen 65 jaar of ouder is); per kenmerk tellen ze op tot 100. "
+        "Het verschil daartussen staat in procentpunten. Wie een vraag niet beantwoordde, staat in de categorie "
+        "'geen antwoord'.",
+    ),
+    (
+        "Grootteklassen binnen regio's",
+        "Grote steden (B5), middelgrote en kleine gemeenten zijn ook per regio (COROP) geschat: niveau "
+        "'Grootteklasse binnen regio', gebiedscode zoals CR35_middelgroot (de middelgrote gemeenten van "
+        "Noordoost-Noord-Brabant). Het tabblad 'Grootteklasse per regio' zet ze per regio naast elkaar.",
+    ),
+    (
         "Significant",
         "Een verschil is significant als het 95%-betrouwbaarheidsinterval van het verschil de 0 niet bevat.",
     ),
@@ -556,6 +724,8 @@ def _write_toelichting(book, data: EditionTables, sheets: list[Sheet], styles: d
     row += 1
     for sheet in sheets:
         where = f"{SCHEMA}.{sheet.spec.table} ({sheet.spec.edition_column} = {data.edition})"
+        if isinstance(sheet.spec, DerivedSheet):
+            where = f"{SCHEMA}.{sheet.spec.table} ({sheet.spec.rows}, {sheet.spec.edition_column} = {data.edition})"
         ws.write_url(row, 0, f"internal:'{sheet.spec.sheet}'!A1", styles["link"], string=sheet.spec.sheet)
         ws.write_string(row, 1, sheet.spec.description, styles["wrap"])
         ws.write_number(row, 2, len(sheet.frame), styles["count_top"])
@@ -607,7 +777,10 @@ def _styles(book) -> dict:
 def write_workbook(data: EditionTables, path: Path, progress: Callable[[str], None] = print) -> dict[str, int]:
     """The xlsx of an edition at `path`; returns rows per sheet."""
     context = _context(data.tables)
-    sheets = [build_sheet(spec, data.tables[spec.table], context) for spec in export_tables()]
+    sheets = [
+        spec.build(spec, data.tables) if isinstance(spec, DerivedSheet) else build_sheet(spec, data.tables[spec.table], context)
+        for spec in workbook_sheets()
+    ]
     made_at = datetime.now(UTC)
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     book = xlsxwriter.Workbook(str(path), options)
@@ -693,6 +866,9 @@ def write_export(data: EditionTables, out_dir: Path, progress: Callable[[str], N
             "tables": {
                 spec.table: {"rows": rows[spec.table], "sheet": spec.sheet, "edition_column": spec.edition_column}
                 for spec in export_tables()
+            },
+            "derived_sheets": {
+                spec.sheet: {"table": spec.table, "rows": spec.rows} for spec in derived_sheets()
             },
             "files": files,
             "csv": {"encoding": "utf-8", "delimiter": ",", "decimal": ".", "null": ""},

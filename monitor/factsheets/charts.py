@@ -19,18 +19,20 @@ FONT = 12  # px, in the chart's own coordinates (the SVG scales to the column wi
 class Series:
     label: str
     color: str
-    marker: str = "circle"  # circle, square, diamond
+    marker: str = "circle"  # circle, square, diamond, triangle
 
 
 # the same colours and markers on every chart of a page (colour-blind safe: also the marker differs)
 SERIES = {
     "gemeente": Series("Gemeente", "#1f4e79", "circle"),
     "regio": Series("Regio (COROP)", "#2a9d8f", "square"),
+    "regio_grootteklasse": Series("Grootteklasse in de regio", "#b36b00", "triangle"),
     "provincie": Series("Noord-Brabant", "#7a7a7a", "diamond"),
     "wijk": Series("Wijk", "#1f4e79", "circle"),
     "signalering": Series("Significant onder de gemeente", "#c0392b", "circle"),
     "verschil": Series("Verschil", "#1f4e79", "circle"),
     "significant": Series("Significant verschil", "#c0392b", "circle"),
+    "categorie": Series("Percentage veerkrachtig in de categorie", "#1f4e79", "circle"),
 }
 
 
@@ -101,6 +103,12 @@ def _f(x: float) -> str:
 def _marker(kind: str, x: float, y: float, color: str, size: float = 4.5) -> str:
     if kind == "square":
         return f'<rect x="{_f(x - size)}" y="{_f(y - size)}" width="{_f(2 * size)}" height="{_f(2 * size)}" fill="{color}"/>'
+    if kind == "triangle":
+        s = size * 1.25
+        return (
+            f'<path d="M{_f(x)} {_f(y - s)}L{_f(x + s)} {_f(y + s * 0.8)}L{_f(x - s)} {_f(y + s * 0.8)}Z" '
+            f'fill="{color}"/>'
+        )
     if kind == "diamond":
         s = size * 1.3
         return f'<path d="M{_f(x)} {_f(y - s)}L{_f(x + s)} {_f(y)}L{_f(x)} {_f(y + s)}L{_f(x - s)} {_f(y)}Z" fill="{color}"/>'

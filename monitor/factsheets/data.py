@@ -1,8 +1,10 @@
 """The figures of one edition that the factsheets show, read in a handful of queries.
 
 Only the published monitor tables (schema `monitor`) are read, plus the reference seeds for
-the region (COROP) of each gemeente and the municipal changes behind a harmonised trend:
-aggregates only, never a respondent row. Everything is gathered up front, so that a caller
+the region (COROP) of each gemeente and the municipal changes behind a harmonised trend, and
+the size class of each gemeente in the edition (intermediate.int_gemeenten, the table that
+placed the respondents in their size class within the regio; a code that has no published
+regio_grootteklasse row is not used): aggregates only, never a respondent row. Everything is gathered up front, so that a caller
 can close the warehouse connection before any file is written."""
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
+
+from monitor.presentation.labels import REGIO_GROOTTEKLASSE, regio_grootteklasse_code
 
 PUBLISHED = "monitor"
 HEADLINE = ("veerkracht_score", "pct_veerkrachtig")  # the two resilience figures
@@ -79,6 +83,29 @@ class Gemeente:
     name: str
     region_code: str | None
     region_name: str | None
+    size_class: str | None = None  # groot, middelgroot, klein (None: unknown in the edition)
+    size_class_code: str | None = None  # its regio_grootteklasse area_code, e.g. CR35_middelgroot
+    size_class_peers: int = 0  # gemeenten of the edition in that size class within the regio
+
+
+@dataclass(frozen=True)
+class ProfileCategory:
+    """One category of a background characteristic (monitor_profiles): its figures per
+    indicator, and its share among the resilient and the less resilient."""
+
+    characteristic: str
+    characteristic_label: str
+    category: str
+    category_label: str
+    figures: dict[str, Figure]  # indicator -> estimate in the category
+    share_resilient: float | None
+    share_less_resilient: float | None
+    difference: float | None
+    difference_ci_lower: float | None
+    difference_ci_upper: float | None
+    significant: bool
+    composition_suppressed: bool
+    composition_reason: str | None
 
 
 @dataclass(frozen=True)
@@ -149,6 +176,8 @@ class EditionData:
     published_at: datetime | None
     run_id: str | None
     has_reference: bool = field(default=True)
+    profiles: list[ProfileCategory] = field(default_factory=list)  # in the codebook's reporting order
+    size_class_names: dict[str, str] = field(default_factory=dict)  # size class -> short Dutch name (seed)
 
     def figure(self, level: str, code: str | None, indicator: str) -> Figure:
         if code is None:
@@ -191,11 +220,41 @@ def _gemeenten(conn, edition: int, estimates: pd.DataFrame) -> tuple[list[Gemeen
             if in_edition or row["gemeente_code"] in published.index:
                 regions[row["gemeente_code"]] = (row["gemeente_name"], row["corop_code"], row["corop_name"])
     codes = sorted(set(regions) | set(published.index))
+    size_classes = _size_classes(conn, edition, estimates)
+    peers: dict[str, int] = {}
+    for _, code in size_classes.values():
+        peers[code] = peers.get(code, 0) + 1
     gemeenten = []
     for code in codes:
         name, region_code, region_name = regions.get(code, (None, None, None))
-        gemeenten.append(Gemeente(code, published.get(code, name) or code, region_code, region_name))
+        size_class, size_class_code = size_classes.get(code, (None, None))
+        gemeenten.append(
+            Gemeente(
+                code, published.get(code, name) or code, region_code, region_name,
+                size_class, size_class_code, peers.get(size_class_code, 0),
+            )
+        )
     return gemeenten, has_reference
+
+
+def _size_classes(conn, edition: int, estimates: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """gemeente_code -> (size class, regio_grootteklasse code) in the edition: from the table
+    that placed the respondents (intermediate.int_gemeenten), kept only where that code has a
+    published regio_grootteklasse row (so the page never names an area it cannot show)."""
+    if not _table_exists(conn, "intermediate", "int_gemeenten"):
+        return {}
+    published = set(estimates.loc[estimates["area_level"] == REGIO_GROOTTEKLASSE, "area_code"])
+    rows = conn.execute(
+        """select gemeente_code, size_class, corop_code from intermediate.int_gemeenten
+           where edition = ? and size_class is not null and corop_code is not null""",
+        [edition],
+    ).fetchall()
+    out = {}
+    for gemeente_code, size_class, corop_code in rows:
+        code = regio_grootteklasse_code(corop_code, size_class)
+        if code in published:
+            out[gemeente_code] = (size_class, code)
+    return out
 
 
 def gather_edition(conn, edition: int) -> EditionData:
@@ -251,6 +310,23 @@ def gather_edition(conn, edition: int) -> EditionData:
             "order by change_year, to_code, from_name"
         ).fetchall():
             changes.append(Change(row[0], row[1], row[2], int(row[3]), str(row[4])))
+    if not _table_exists(conn, PUBLISHED, "monitor_profiles"):
+        raise ValueError(
+            f"{PUBLISHED}.monitor_profiles is missing from the warehouse: publish edition {edition} again "
+            "(the factsheets' index shows who is resilient from it)"
+        )
+    profiles = conn.execute(
+        f"""select characteristic, characteristic_label, category, category_label, category_order, indicator,
+                   estimate, ci_lower, ci_upper, n_respondents, suppressed, suppression_reason,
+                   share_among_resilient, share_among_less_resilient, difference, difference_ci_lower,
+                   difference_ci_upper, significant, composition_suppressed, composition_suppression_reason
+            from {PUBLISHED}.monitor_profiles where edition = ? and indicator in ({", ".join("?" for _ in HEADLINE)})
+            order by category_order, category""",
+        [edition, *HEADLINE],
+    ).df()
+    size_class_names = {}
+    if _table_exists(conn, "reference", "size_classes"):
+        size_class_names = dict(conn.execute("select size_class, short_label from reference.size_classes order by sort_order").fetchall())
     published_at, run_id = None, None
     if _table_exists(conn, PUBLISHED, "monitor_publication_log"):
         log = conn.execute(
@@ -288,7 +364,39 @@ def gather_edition(conn, edition: int) -> EditionData:
         published_at=published_at,
         run_id=run_id,
         has_reference=has_reference,
+        profiles=_profiles(profiles),
+        size_class_names={k: v for k, v in size_class_names.items() if v},
     )
+
+
+def _profiles(frame: pd.DataFrame) -> list[ProfileCategory]:
+    """One ProfileCategory per characteristic and category, characteristics in the codebook's
+    reporting order (one the codebook does not list goes last, shown all the same)."""
+    from monitor.codebook import load_codebook
+
+    order = {name: i for i, name in enumerate(load_codebook().profiles.get("characteristics", {}))}
+    out: dict[tuple[str, str], ProfileCategory] = {}
+    for r in frame.to_dict("records"):
+        key = (r["characteristic"], r["category"])
+        if key not in out:
+            out[key] = ProfileCategory(
+                characteristic=r["characteristic"],
+                characteristic_label=_text(r.get("characteristic_label")) or r["characteristic"],
+                category=r["category"],
+                category_label=_text(r.get("category_label")) or r["category"],
+                figures={},
+                share_resilient=_value(r.get("share_among_resilient")),
+                share_less_resilient=_value(r.get("share_among_less_resilient")),
+                difference=_value(r.get("difference")),
+                difference_ci_lower=_value(r.get("difference_ci_lower")),
+                difference_ci_upper=_value(r.get("difference_ci_upper")),
+                significant=_flag(r.get("significant")),
+                composition_suppressed=_flag(r.get("composition_suppressed")) or _value(r.get("difference")) is None,
+                composition_reason=_text(r.get("composition_suppression_reason")),
+            )
+        out[key].figures[r["indicator"]] = Figure.from_row(r)
+    ranked = sorted(enumerate(out.values()), key=lambda item: (order.get(item[1].characteristic, len(order)), item[0]))
+    return [category for _, category in ranked]
 
 
 def _small_areas(frame: pd.DataFrame, below_column: str | None) -> dict[str, list[SmallArea]]:

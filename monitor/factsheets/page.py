@@ -13,15 +13,17 @@ from monitor.codebook import load_codebook
 from monitor.factsheets import charts
 from monitor.factsheets import formatting as fmt
 from monitor.factsheets.charts import Panel, Point, Row
-from monitor.factsheets.data import HEADLINE, EditionData, Figure, Gemeente, SmallArea, TrendRow
+from monitor.factsheets.data import HEADLINE, EditionData, Figure, Gemeente, ProfileCategory, SmallArea, TrendRow
 from monitor.presentation.labels import (
     FLAG_BASIS,
     MIN_RESPONDENTS_TEXT,
+    REGIO_GROOTTEKLASSE,
     SUPPRESSED_CELL,
     SUPPRESSED_EXPLANATION,
     area_level_label,
     group_label,
     indicator_label,
+    split_regio_grootteklasse,
     suppression_reason_label,
     type_label,
 )
@@ -139,6 +141,43 @@ class Resilience:
     chart: Markup
     comparisons: list[Comparison]
     indicators: list[tuple[str, str]]  # (indicator, label)
+    size_class_note: str = ""  # why the gemeente is not compared with its size class, when it is not
+
+
+@dataclass(frozen=True)
+class SizeClassArea:
+    """The gemeente's own size class within its own regio (area_level regio_grootteklasse)."""
+
+    code: str  # e.g. CR35_middelgroot
+    name: str  # the published area_name, e.g. 'Noordoost-Noord-Brabant, middelgrote gemeenten'
+    phrase: str  # in a sentence: 'de middelgrote gemeenten in Noordoost-Noord-Brabant'
+    short: str  # 'middelgrote gemeenten'
+    peers: int  # gemeenten in it (the gemeente itself included)
+    region: str = ""  # 'Noordoost-Noord-Brabant'
+
+    @property
+    def chart_label(self) -> str:
+        """Short enough for a chart's row label: 'Middelgrote gemeenten in regio'."""
+        return f"{self.short[:1].upper()}{self.short[1:]} in regio"
+
+
+def size_class_area(data: EditionData, g: Gemeente) -> SizeClassArea | None:
+    if not g.size_class_code:
+        return None
+    region = data.area_names.get(("regio", g.region_code), g.region_name or g.region_code or "de regio")
+    short = data.size_class_names.get(g.size_class, g.size_class or "")
+    name = data.area_names.get((REGIO_GROOTTEKLASSE, g.size_class_code), f"{region}, {short}")
+    return SizeClassArea(g.size_class_code, name, f"de {short} in {region}", short, g.size_class_peers, region)
+
+
+def _alone_note(g: Gemeente, peers: SizeClassArea) -> str:
+    """A gemeente that is its regio's only member of its size class is its own comparison."""
+    if peers.peers != 1:
+        return ""
+    return (
+        f"{g.name} is in {peers.region} de enige gemeente in de grootteklasse ‘{peers.short}’: het cijfer van de "
+        "grootteklasse in de regio is dat van de gemeente zelf; daarom geen vergelijking ermee."
+    )
 
 
 def _comparison(name: str, gem: Figure, other: Figure, other_name: str, indicator: str) -> str | None:
@@ -164,6 +203,9 @@ def resilience(data: EditionData, g: Gemeente) -> Resilience:
         areas.append(
             ("regio", g.region_code, data.area_names.get(("regio", g.region_code), g.region_name or g.region_code))
         )
+    peers = size_class_area(data, g)
+    if peers:
+        areas.append((REGIO_GROOTTEKLASSE, peers.code, peers.name))
     areas.append(("provincie", data.province_code, province_name))
     rows = [
         AreaRow(
@@ -175,22 +217,32 @@ def resilience(data: EditionData, g: Gemeente) -> Resilience:
     for ind in HEADLINE:
         figures = [data.figure(level, code, ind) for level, code, _ in areas]
         domain, ticks = _scale(figures, ind)
-        chart_rows = [_row(name, [(level, f, name)], ind) for (level, _, name), f in zip(areas, figures)]
+        chart_rows = [
+            _row(peers.chart_label if level == REGIO_GROOTTEKLASSE else name, [(level, f, name)], ind)
+            for (level, _, name), f in zip(areas, figures)
+        ]
         unit = "percentage (0–100)" if ind.startswith("pct_") else "score (0–10)"
         panels.append(Panel(short_label(ind), chart_rows, domain, ticks, axis_label=unit, tick_format=_ticks(ticks)))
     chart = charts.interval_chart(
         panels,
         aria_label=f"Veerkrachtscore en percentage veerkrachtig van {g.name} met 95%-betrouwbaarheidsinterval, "
-        f"tegenover de regio en de provincie",
+        f"tegenover de regio" + (f", {peers.phrase}" if peers else "") + " en de provincie",
         legend=[level for level, _, _ in areas],
     )
+    note = _alone_note(g, peers) if peers else ""
     comparisons = []
     for ind in HEADLINE:
         gem = data.figure("gemeente", g.code, ind)
+        if peers and not note:
+            text = _comparison(g.name, gem, data.figure(REGIO_GROOTTEKLASSE, peers.code, ind), peers.phrase, ind)
+            if text:
+                comparisons.append(Comparison(ind, text))
         text = _comparison(g.name, gem, data.figure("provincie", data.province_code, ind), "de provincie", ind)
         if text:
             comparisons.append(Comparison(ind, text))
-    return Resilience(rows, _figure_html(chart), comparisons, [(i, short_label(i)) for i in HEADLINE])
+    if not peers:
+        note = f"Voor {g.name} is geen grootteklasse binnen de regio gepubliceerd; de vergelijking ontbreekt daarom."
+    return Resilience(rows, _figure_html(chart), comparisons, [(i, short_label(i)) for i in HEADLINE], note)
 
 
 @dataclass
@@ -201,6 +253,7 @@ class ResourceRow:
     gemeente: Cell
     provincie: Cell
     importance: str
+    peers: Cell | None = None  # the size class within the regio
 
 
 @dataclass
@@ -208,17 +261,20 @@ class Resources:
     rows: list[ResourceRow]
     chart: Markup
     groups_sentence: str
+    peers: SizeClassArea | None = None
 
 
 def resources(data: EditionData, g: Gemeente) -> Resources:
     codebook = load_codebook()
     rank = lambda name: data.importance.get(name, (999, 0.0))[0]  # noqa: E731
+    peers = size_class_area(data, g)
     rows, chart_rows, figures = [], [], []
     for group in codebook.resource_groups:
         scales = sorted((s.name for s in codebook.scales_in_group(group)), key=lambda s: (rank(s), s))
         for name, is_group in [(group, True), *[(s, False) for s in scales]]:
             gem, prov = data.figure("gemeente", g.code, name), data.figure("provincie", data.province_code, name)
-            figures += [gem, prov]
+            peer = data.figure(REGIO_GROOTTEKLASSE, peers.code, name) if peers else None
+            figures += [gem, prov] + ([peer] if peer else [])
             share = data.importance.get(name)
             rows.append(
                 ResourceRow(
@@ -228,22 +284,22 @@ def resources(data: EditionData, g: Gemeente) -> Resources:
                     Cell.of(gem, name),
                     Cell.of(prov, name),
                     f"{fmt.number(share[1], 0)} %" if share else fmt.EMPTY,
+                    Cell.of(peer, name) if peer else None,
                 )
             )
-            chart_rows.append(
-                _row(
-                    rows[-1].label,
-                    [("gemeente", gem, g.name), ("provincie", prov, "Noord-Brabant")],
-                    name,
-                    heading=is_group,
-                )
-            )
+            series = [("gemeente", gem, g.name)]
+            if peer:
+                series.append((REGIO_GROOTTEKLASSE, peer, peers.name))
+            series.append(("provincie", prov, "Noord-Brabant"))
+            chart_rows.append(_row(rows[-1].label, series, name, heading=is_group))
     domain, ticks = _scale(figures, "persoonlijk")
     chart = charts.interval_chart(
         [Panel("", chart_rows, domain, ticks, axis_label="score (0–10)", tick_format=_ticks(ticks))],
-        aria_label=f"Hulpbronnen van {g.name} tegenover Noord-Brabant: score per hulpbron en groep met 95%-interval",
-        legend=["gemeente", "provincie"],
-        row_height=20,
+        aria_label=f"Hulpbronnen van {g.name} tegenover "
+        + (f"{peers.phrase} en " if peers else "")
+        + "Noord-Brabant: score per hulpbron en groep met 95%-interval",
+        legend=["gemeente", *([REGIO_GROOTTEKLASSE] if peers else []), "provincie"],
+        row_height=24 if peers else 20,
     )
     groups = sorted((data.importance[gr], gr) for gr in codebook.resource_groups if gr in data.importance)
     sentence = ""
@@ -254,7 +310,7 @@ def resources(data: EditionData, g: Gemeente) -> Resources:
             + (f", gevolgd door {' en '.join(parts[1:])}" if len(parts) > 1 else "")
             + " (aandeel in de verklaarde variantie van de veerkrachtscore)."
         )
-    return Resources(rows, _figure_html(chart), sentence)
+    return Resources(rows, _figure_html(chart), sentence, peers)
 
 
 @dataclass
@@ -621,6 +677,7 @@ class Factsheet:
     edition: int
     gemeente: Gemeente
     region_name: str
+    size_class: SizeClassArea | None
     suppressed: bool
     headline: dict[str, Cell]
     n_respondents: str
@@ -675,6 +732,7 @@ def factsheet(data: EditionData, g: Gemeente) -> Factsheet:
         edition=data.edition,
         gemeente=g,
         region_name=region or "onbekend",
+        size_class=size_class_area(data, g),
         suppressed=suppressed,
         headline=headline,
         n_respondents=MIN_RESPONDENTS_TEXT if suppressed else f"{fmt.count(n)} respondenten",
@@ -702,13 +760,109 @@ class IndexRow:
 
 
 @dataclass
+class ProfileRow:
+    """A category in the index's table of who is resilient (or a characteristic's heading row)."""
+
+    characteristic: str
+    category: str
+    label: str
+    heading: bool
+    cells: dict[str, Cell] = field(default_factory=dict)  # indicator -> figure in the category
+    composition_shown: bool = False
+    share_resilient: str = ""
+    share_less_resilient: str = ""
+    difference: str = ""
+    difference_ci: str = ""
+    significant: bool = False
+    composition_note: str = ""
+
+
+@dataclass
+class Profiles:
+    chart: Markup | None
+    rows: list[ProfileRow]
+    province: str  # the province's percentage veerkrachtig, as drawn (the dashed line)
+    suppressed: int  # categories whose percentage veerkrachtig is withheld
+
+
+@dataclass
 class IndexPage:
     edition: int
     rows: list[IndexRow]
     context: list[AreaRow]
     published_at: str
     run_id: str
+    profiles: Profiles | None = None
     suppressed_explanation: str = SUPPRESSED_EXPLANATION
+
+
+PROFILE_INDICATOR = "pct_veerkrachtig"  # what the index's profile chart draws per category
+
+
+def _profile_row(c: ProfileCategory) -> ProfileRow:
+    row = ProfileRow(
+        c.characteristic,
+        c.category,
+        c.category_label,
+        False,
+        {ind: Cell.of(c.figures.get(ind, Figure(None, None, None, None, True, "no published figure")), ind) for ind in HEADLINE},
+    )
+    if c.composition_suppressed:
+        row.composition_note = f"{SUPPRESSED_CELL} ({reason_text(c.composition_reason)})"
+        return row
+    row.composition_shown = True
+    row.share_resilient = fmt.number(c.share_resilient, 0)
+    row.share_less_resilient = fmt.number(c.share_less_resilient, 0)
+    row.difference = fmt.signed(c.difference, 1)
+    row.difference_ci = fmt.interval(c.difference_ci_lower, c.difference_ci_upper, 1, sign=True)
+    row.significant = c.significant
+    return row
+
+
+def profiles(data: EditionData) -> Profiles | None:
+    """Who is resilient in the province: per characteristic a panel, per category the
+    percentage veerkrachtig with its 95 % interval against the province (dashed line); a
+    withheld category says why instead of a point. With the figures as a table."""
+    if not data.profiles:
+        return None
+    province = data.figure("provincie", data.province_code, PROFILE_INDICATOR)
+    d = fmt.decimals(PROFILE_INDICATOR)
+    by_characteristic: dict[str, list[ProfileCategory]] = {}
+    for c in data.profiles:
+        by_characteristic.setdefault(c.characteristic, []).append(c)
+    figures = [c.figures.get(PROFILE_INDICATOR, Figure(None, None, None, None, True)) for c in data.profiles]
+    domain, ticks = _scale(figures, PROFILE_INDICATOR, include=(province.estimate,) if province.shown else ())
+    panels, rows = [], []
+    for categories in by_characteristic.values():
+        title = categories[0].characteristic_label
+        rows.append(ProfileRow(categories[0].characteristic, "", title, True))
+        chart_rows = []
+        for c in categories:
+            rows.append(_profile_row(c))
+            figure = c.figures.get(PROFILE_INDICATOR, Figure(None, None, None, None, True, "no published figure"))
+            chart_rows.append(_row(c.category_label, [("categorie", figure, f"{title}, {c.category_label}")], PROFILE_INDICATOR))
+        panels.append(
+            Panel(
+                title,
+                chart_rows,
+                domain,
+                ticks,
+                axis_label="percentage veerkrachtig (0–100)",
+                reference=(province.estimate, f"Noord-Brabant {fmt.number(province.estimate, d)} %") if province.shown else None,
+                tick_format=_ticks(ticks),
+            )
+        )
+    chart = charts.interval_chart(
+        panels,
+        aria_label=f"Wie is veerkrachtig in Noord-Brabant ({data.edition}): percentage veerkrachtig per categorie van "
+        "elk achtergrondkenmerk, met 95%-betrouwbaarheidsinterval",
+        legend=["categorie"],
+        width=900,  # the index's card is the page's full width: the same text size as the factsheets' charts
+        label_width=320,  # the size classes' labels: "Kleine gemeenten (minder dan 30.000 inwoners)"
+        row_height=20,
+    )
+    suppressed = sum(1 for f in figures if not f.shown)
+    return Profiles(_figure_html(chart), rows, fmt.number(province.estimate, d) if province.shown else "", suppressed)
 
 
 def _sort_name(name: str) -> str:
@@ -742,6 +896,7 @@ def index_page(data: EditionData) -> IndexPage:
             {i: Cell.of(data.figure("provincie", data.province_code, i), i) for i in HEADLINE},
         )
     ]
+    size_classes = list(data.size_class_names)
     for (level, code), name in sorted(data.area_names.items(), key=lambda kv: kv[1]):
         if level == "regio":
             context.append(
@@ -749,4 +904,22 @@ def index_page(data: EditionData) -> IndexPage:
                     level, area_level_label(level), name, {i: Cell.of(data.figure(level, code, i), i) for i in HEADLINE}
                 )
             )
-    return IndexPage(data.edition, rows, context, fmt.moment(data.published_at), data.run_id or "onbekend")
+            # the size classes within the regio, in the seed's order, right under it
+            within = []
+            for (other_level, other_code), other_name in data.area_names.items():
+                parts = split_regio_grootteklasse(other_code) if other_level == REGIO_GROOTTEKLASSE else None
+                if parts and parts[0] == code:
+                    rank = size_classes.index(parts[1]) if parts[1] in size_classes else len(size_classes)
+                    within.append((rank, other_name, other_code))
+            for _, sub_name, sub_code in sorted(within):
+                context.append(
+                    AreaRow(
+                        REGIO_GROOTTEKLASSE,
+                        area_level_label(REGIO_GROOTTEKLASSE),
+                        sub_name,
+                        {i: Cell.of(data.figure(REGIO_GROOTTEKLASSE, sub_code, i), i) for i in HEADLINE},
+                    )
+                )
+    return IndexPage(
+        data.edition, rows, context, fmt.moment(data.published_at), data.run_id or "onbekend", profiles(data)
+    )

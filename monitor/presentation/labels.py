@@ -13,10 +13,26 @@ AREA_LEVELS = {
     "provincie": "Provincie",
     "regio": "Regio (COROP)",
     "grootteklasse": "Grootteklasse",
+    "regio_grootteklasse": "Grootteklasse binnen regio",
     "gemeente": "Gemeente",
     "wijk": "Wijk",
     "buurt": "Buurt",
 }
+
+REGIO_GROOTTEKLASSE = "regio_grootteklasse"
+
+
+def regio_grootteklasse_code(corop_code: str, size_class: str) -> str:
+    """The area_code of a size class within a regio (as dbt's macro regio_grootteklasse_code):
+    CR35 + middelgroot -> CR35_middelgroot."""
+    return f"{corop_code}_{size_class}"
+
+
+def split_regio_grootteklasse(code: str) -> tuple[str, str] | None:
+    """CR35_middelgroot -> (CR35, middelgroot); None when the code has no such form."""
+    corop_code, sep, size_class = code.rpartition("_")
+    return (corop_code, size_class) if sep and corop_code and size_class else None
+
 
 # extra indicators that are not a codebook scale or group
 DERIVED_INDICATORS = {"pct_veerkrachtig": "Percentage veerkrachtig"}
@@ -102,7 +118,44 @@ COLUMNS = {
     "flagged_on_both": "Gesignaleerd op respondenten en model",
     "published_at": "Gepubliceerd op",
     "dagster_run_id": "Dagster-run",
+    # monitor_profiles (who is resilient, methodology section 9)
+    "characteristic": "Kenmerk",
+    "characteristic_label": "Kenmerk (omschrijving)",
+    "characteristic_order": "Volgorde kenmerk",
+    "category": "Categorie",
+    "category_label": "Categorie (omschrijving)",
+    "category_order": "Volgorde categorie",
+    "n_resilient": "Respondenten veerkrachtig",
+    "n_less_resilient": "Respondenten minder veerkrachtig",
+    "share_among_resilient": "Aandeel onder veerkrachtigen (%)",
+    "share_among_less_resilient": "Aandeel onder minder veerkrachtigen (%)",
+    "difference_ci_lower": "Ondergrens 95%-BI verschil",
+    "difference_ci_upper": "Bovengrens 95%-BI verschil",
+    "composition_suppressed": "Samenstelling onderdrukt",
+    "composition_suppression_reason": "Reden onderdrukking samenstelling",
+    # monitor_resources_by_resilience
+    "indicator_kind": "Soort indicator",
+    "estimate_resilient": "Schatting veerkrachtigen",
+    "ci_lower_resilient": "Ondergrens 95%-BI veerkrachtigen",
+    "ci_upper_resilient": "Bovengrens 95%-BI veerkrachtigen",
+    "estimate_less_resilient": "Schatting minder veerkrachtigen",
+    "ci_lower_less_resilient": "Ondergrens 95%-BI minder veerkrachtigen",
+    "ci_upper_less_resilient": "Bovengrens 95%-BI minder veerkrachtigen",
 }
+
+# headings that differ by table: in monitor_resources_by_resilience the interval and n are
+# those of the difference between the resilient and the less resilient
+TABLE_COLUMNS = {
+    ("monitor_resources_by_resilience", "difference"): "Verschil (veerkrachtig - minder veerkrachtig)",
+    ("monitor_resources_by_resilience", "ci_lower"): "Ondergrens 95%-BI verschil",
+    ("monitor_resources_by_resilience", "ci_upper"): "Bovengrens 95%-BI verschil",
+    ("monitor_resources_by_resilience", "n_respondents"): "Aantal respondenten (kleinste groep)",
+    ("monitor_profiles", "estimate"): "Schatting in de categorie",
+    ("monitor_profiles", "difference"): "Verschil in aandeel (procentpunten)",
+}
+
+# values of monitor_resources_by_resilience.indicator_kind
+INDICATOR_KINDS = {"scale": "Hulpbron (schaal)", "resource_group": "Groep hulpbronnen"}
 
 # values of monitor_resource_importance.level
 IMPORTANCE_LEVELS = {"resource": "Hulpbron", "group": "Groep hulpbronnen"}
@@ -130,6 +183,16 @@ MIN_RESPONDENTS_TEXT = "minder dan 10 respondenten"
 # suppression_reason values of the monitor tables (as the pipeline writes them) in Dutch; the
 # thresholds are read from the reason itself, so a changed threshold still reads right
 SUPPRESSION_REASONS = [
+    (
+        re.compile(r"composition: fewer than (\d+) respondents of the category among the less resilient"),
+        r"samenstelling: minder dan \1 respondenten van de categorie onder de minder veerkrachtigen",
+    ),
+    (
+        re.compile(r"composition: fewer than (\d+) respondents of the category among the resilient"),
+        r"samenstelling: minder dan \1 respondenten van de categorie onder de veerkrachtigen",
+    ),
+    (re.compile(r"fewer than (\d+) respondents among the less resilient"), r"minder dan \1 respondenten onder de minder veerkrachtigen"),
+    (re.compile(r"fewer than (\d+) respondents among the resilient"), r"minder dan \1 respondenten onder de veerkrachtigen"),
     (re.compile(r"fewer than (\d+) respondents in an edition"), r"minder dan \1 respondenten in een van beide edities"),
     (re.compile(r"fewer than (\d+) respondents"), r"minder dan \1 respondenten"),
     (re.compile(r"fewer than (\d+) inhabitants"), r"minder dan \1 inwoners"),
@@ -170,8 +233,13 @@ def type_label(name: str) -> str:
     return f"{first.capitalize()}, {second}" if second else first.capitalize()
 
 
-def column_label(column: str) -> str:
-    return COLUMNS.get(column, column)
+def column_label(column: str, table: str | None = None) -> str:
+    """The Dutch heading of a column (of `table`, where a table has its own heading for it)."""
+    return TABLE_COLUMNS.get((table, column)) or COLUMNS.get(column, column)
+
+
+def indicator_kind_label(kind: str) -> str:
+    return INDICATOR_KINDS.get(kind, kind)
 
 
 def area_level_label(level: str) -> str:

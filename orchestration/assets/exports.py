@@ -35,7 +35,8 @@ def _warehouse_folder(warehouse: DuckDBResource) -> Path:
     kinds={"excel", "parquet", "csv"},
     description=(
         "exports/<edition>/: tabellenboek_<edition>.xlsx (a Toelichting sheet and one sheet per published "
-        "monitor table, Dutch headings and labels, suppressed cells shown as 'onderdrukt'), <table>.parquet "
+        "monitor table and the sheet 'Grootteklasse per regio', Dutch headings and labels, suppressed cells shown "
+        "as 'onderdrukt'), <table>.parquet "
         "and <table>.csv of each table (the edition's rows as published) and manifest.json. Written whole "
         "or not at all; never a respondent-level column."
     ),

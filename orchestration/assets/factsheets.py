@@ -14,7 +14,13 @@ from orchestration.partitions import edition_of, editions
 
 FACTSHEETS_KEY = AssetKey(["factsheets", "gemeenten"])
 # the tables the pages read (monitor_scale_reliability and the validation are not shown)
-READS = ["monitor_area_estimates", "monitor_typology", "monitor_resource_importance", "monitor_small_area_estimates"]
+READS = [
+    "monitor_area_estimates",
+    "monitor_typology",
+    "monitor_resource_importance",
+    "monitor_small_area_estimates",
+    "monitor_profiles",
+]
 TOP_FLAGGED = 10
 
 
@@ -26,11 +32,13 @@ TOP_FLAGGED = 10
     kinds={"html", "python"},
     description=(
         "Static HTML factsheets of the edition, one per gemeente (<gemeente_code>.html) plus index.html, in "
-        "<MONITOR_WAREHOUSE>/factsheets/<edition>/: resilience against region and province, resources, typology, "
-        "trend since the previous edition and the wijken and buurten below the gemeente "
-        "(monitor.monitor_below_gemeente). Self-contained (inline SVG and CSS, no JavaScript); read from "
+        "<MONITOR_WAREHOUSE>/factsheets/<edition>/: resilience against region, the gemeente's size class within "
+        "its region (regio_grootteklasse) and province, resources, typology, trend since the previous edition and "
+        "the wijken and buurten below the gemeente (monitor.monitor_below_gemeente); the index shows who is "
+        "resilient in the province (monitor_profiles) as a chart. Self-contained (inline SVG and CSS, no JavaScript); read from "
         f"schema monitor ({', '.join(READS)}, monitor_trend, the view monitor_below_gemeente and "
-        f"{LOG_TABLE}) and the reference seeds, never from respondent data. Written into a temporary "
+        f"{LOG_TABLE}), the reference seeds and each gemeente's size class (intermediate.int_gemeenten), never "
+        "from respondent data. Written into a temporary "
         "folder and swapped in, so a failed run leaves the previous pages."
     ),
 )
