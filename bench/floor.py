@@ -130,7 +130,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, landing: Path, edition: int) -> Non
         con.unregister("frame")
     seeds = {
         "brabant_gemeenten": "gemeente_code varchar, gemeente_name varchar, corop_code varchar, corop_name varchar, first_edition integer, last_edition integer",
-        "size_classes": "size_class varchar, label varchar, min_inhabitants integer, sort_order integer",
+        "size_classes": "size_class varchar, label varchar, min_inhabitants integer, sort_order integer, short_label varchar",
         "size_class_gemeenten": "gemeente_code varchar, gemeente_name varchar, size_class varchar",
         "gemeente_changes": "from_code varchar, from_name varchar, to_code varchar, to_name varchar, change_year integer, kind varchar",
     }
@@ -235,6 +235,8 @@ def transform(con: duckdb.DuckDBPyConnection, edition: int) -> None:
         select distinct 'provincie' as area_level, '{PROVINCIE_CODE}' as area_code, '{PROVINCIE_NAME}' as area_name from gemeenten
         union all select distinct 'regio', corop_code, corop_name from gemeenten
         union all select distinct 'grootteklasse', g.size_class, s.label from gemeenten as g inner join reference.size_classes as s using (size_class)
+        union all select distinct 'regio_grootteklasse', g.corop_code || '_' || g.size_class, g.corop_name || ', ' || s.short_label
+                  from gemeenten as g inner join reference.size_classes as s using (size_class)
         union all select 'gemeente', gemeente_code, gemeente_name from gemeenten""",
         f"""create table respondent_areas as
         with m as (select r.rid, g.gemeente_code, g.corop_code, g.size_class
@@ -242,6 +244,7 @@ def transform(con: duckdb.DuckDBPyConnection, edition: int) -> None:
         select rid, 'provincie' as area_level, '{PROVINCIE_CODE}' as area_code from m
         union all select rid, 'regio', corop_code from m
         union all select rid, 'grootteklasse', size_class from m
+        union all select rid, 'regio_grootteklasse', corop_code || '_' || size_class from m where size_class is not null
         union all select rid, 'gemeente', gemeente_code from m""",
         # small-area covariates: profiles, secrecy imputed from wijk then gemeente
         """create table profiles as

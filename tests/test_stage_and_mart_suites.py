@@ -695,6 +695,7 @@ def test_content_suites_cover_every_monitor_table():
     suites = {s.table: s for s in mc.content_suites(CODEBOOK)}
     assert set(suites) == {
         "monitor_area_estimates", "monitor_typology", "monitor_trend", "monitor_resource_importance", "monitor_scale_reliability",
+        "monitor_profiles", "monitor_resources_by_resilience",
     }
     frame = _area_estimates()
     assert mc.N_EFFECTIVE_RATIO in suites["monitor_area_estimates"].frame(frame).columns

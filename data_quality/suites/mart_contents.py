@@ -76,11 +76,11 @@ def _a_at_least_b(a: str, b: str, meaning: str, **extra) -> Expect:
     )
 
 
-def _interval_contains(estimate: str, where: dict | None = None) -> list[Expect]:
+def _interval_contains(estimate: str, where: dict | None = None, lower: str = "ci_lower", upper: str = "ci_upper") -> list[Expect]:
     where = SHOWN if where is None else where
     return [
-        _a_at_least_b(estimate, "ci_lower", f"ci_lower <= {estimate} (the interval contains its {estimate})", **where),
-        _a_at_least_b("ci_upper", estimate, f"{estimate} <= ci_upper (the interval contains its {estimate})", **where),
+        _a_at_least_b(estimate, lower, f"{lower} <= {estimate} (the interval contains its {estimate})", **where),
+        _a_at_least_b(upper, estimate, f"{estimate} <= {upper} (the interval contains its {estimate})", **where),
     ]
 
 
@@ -420,6 +420,8 @@ class ContentSuite:
 
 def content_suites(codebook: Codebook) -> list[ContentSuite]:
     """Every monitor table with its helper frame and suite, built from the codebook."""
+    from data_quality.suites.profile_contents import profile_content_suites  # it builds on this module
+
     ranges = indicator_ranges(codebook)
     same = lambda rows: rows  # noqa: E731
     return [
@@ -430,6 +432,7 @@ def content_suites(codebook: Codebook) -> list[ContentSuite]:
             "monitor_resource_importance", SUITE_RESOURCE_IMPORTANCE, resource_importance_frame, resource_importance_suite(codebook)
         ),
         ContentSuite("monitor_scale_reliability", SUITE_SCALE_RELIABILITY, same, scale_reliability_suite(codebook)),
+        *profile_content_suites(codebook, ranges),
     ]
 
 

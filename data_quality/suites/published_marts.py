@@ -12,11 +12,23 @@ MIN_RESPONDENTS = 10  # dbt var min_respondents_per_cell
 
 
 @dataclass(frozen=True)
+class WithheldFigures:
+    """Figures of a mart that rest on other respondents than the mart's n_column (e.g. the
+    composition of monitor_profiles: the category among the resilient and among the less
+    resilient), withheld on their own flag."""
+
+    n_columns: tuple[str, ...]  # each counts respondents these figures rest on
+    figure_columns: tuple[str, ...]
+    flag: str  # boolean column, true when the figures are withheld
+
+
+@dataclass(frozen=True)
 class PublishedMart:
     table: str  # monitor.<table>
     n_column: str  # respondents the figures rest on
     figure_columns: tuple[str, ...]  # published figures that must be NULL when suppressed
     has_suppressed_flag: bool = True
+    withheld: tuple[WithheldFigures, ...] = ()
 
 
 def mart_suite(mart: PublishedMart) -> list[Expect]:
@@ -36,6 +48,39 @@ def mart_suite(mart: PublishedMart) -> list[Expect]:
                 {"column": mart.n_column, "min_value": MIN_RESPONDENTS, "row_condition": "suppressed == False", "condition_parser": "pandas"},
             )
         )
+    for group in mart.withheld:
+        specs += _withheld_suite(group)
+    return specs
+
+
+def _withheld_suite(group: WithheldFigures) -> list[Expect]:
+    """A group of figures on their own counts: NULL where any count is under the minimum or
+    the flag withholds them, and every count at least the minimum where they are shown."""
+    specs = [
+        Expect(
+            "ExpectColumnValuesToBeNull",
+            f"{column} is not published on fewer than {MIN_RESPONDENTS} respondents ({n_column})",
+            {"column": column, "row_condition": f"{n_column} < {MIN_RESPONDENTS}", "condition_parser": "pandas"},
+        )
+        for n_column in group.n_columns
+        for column in group.figure_columns
+    ]
+    specs += [
+        Expect(
+            "ExpectColumnValuesToBeNull",
+            f"{column} is not published where {group.flag} is true",
+            {"column": column, "row_condition": f"{group.flag} == True", "condition_parser": "pandas"},
+        )
+        for column in group.figure_columns
+    ]
+    specs += [
+        Expect(
+            "ExpectColumnValuesToBeBetween",
+            f"every shown figure of {', '.join(group.figure_columns[:2])}, ... rests on at least {MIN_RESPONDENTS} respondents ({n_column})",
+            {"column": n_column, "min_value": MIN_RESPONDENTS, "row_condition": f"{group.flag} == False", "condition_parser": "pandas"},
+        )
+        for n_column in group.n_columns
+    ]
     return specs
 
 

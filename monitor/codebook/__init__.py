@@ -105,6 +105,8 @@ class Codebook:
     min_valid_share: float
     veerkrachtig: dict
     typology: dict
+    age_bands: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    profiles: dict = field(default_factory=dict)
 
     # -- columns -------------------------------------------------------------------------
     @property
@@ -186,6 +188,22 @@ def _background(spec: dict) -> BackgroundColumn:
     return BackgroundColumn(**spec)
 
 
+PROFILE_SOURCES = ("background", "age_band", "size_class", "regio")
+
+
+def _profiles(spec: dict, background: list[dict], path: Path) -> dict:
+    """The profiles section, refused when a characteristic names an unknown source or a
+    background column without codes (its categories would be unknown)."""
+    coded = {c["name"] for c in background if c.get("values")}
+    for name, characteristic in spec["characteristics"].items():
+        source = characteristic.get("from")
+        if source not in PROFILE_SOURCES:
+            raise ValueError(f"{path}: profiles.characteristics.{name}.from is {source!r}; expected one of {list(PROFILE_SOURCES)}")
+        if source == "background" and name not in coded:
+            raise ValueError(f"{path}: profiles.characteristics.{name}: no coded background column {name!r} (with values) in the codebook")
+    return spec
+
+
 @cache
 def load_codebook(path: Path = CODEBOOK_PATH) -> Codebook:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
@@ -223,4 +241,6 @@ def load_codebook(path: Path = CODEBOOK_PATH) -> Codebook:
         min_valid_share=float(raw["min_valid_share"]),
         veerkrachtig=raw["veerkrachtig"],
         typology=raw["typology"],
+        age_bands={str(name): (int(lo), None if hi is None else int(hi)) for name, (lo, hi) in raw["age_bands"].items()},
+        profiles=_profiles(raw["profiles"], raw["background"], path),
     )

@@ -111,6 +111,39 @@ def type_table(codebook: Codebook) -> pd.DataFrame:
     )
 
 
+def profile_characteristic_table(codebook: Codebook) -> pd.DataFrame:
+    """One row per background characteristic of the profiles (methodology section 9), in
+    reporting order, with where its categories come from."""
+    return pd.DataFrame(
+        [
+            {"characteristic": name, "characteristic_label": spec["label"], "characteristic_order": order, "source": spec["from"]}
+            for order, (name, spec) in enumerate(codebook.profiles["characteristics"].items(), start=1)
+        ]
+    )
+
+
+def profile_category_table(codebook: Codebook) -> pd.DataFrame:
+    """The categories the codebook itself defines: the codes of each coded background
+    characteristic plus its unknown category (no answer: a missing code or empty), and the
+    age bands. Size classes and regios come from the seeds and the edition's layout (dbt
+    model int_profile_categories)."""
+    unknown = codebook.profiles["unknown_category"]
+    rows = []
+    for name, spec in codebook.profiles["characteristics"].items():
+        if spec["from"] == "background":
+            values = codebook.background_column(name).values
+            categories = [(str(code), label, False) for code, label in values.items()] + [(unknown["code"], unknown["label"], True)]
+        elif spec["from"] == "age_band":
+            categories = [(band, f"{band} jaar", False) for band in codebook.age_bands]
+        else:
+            continue
+        rows += [
+            {"characteristic": name, "category": code, "category_label": label, "category_order": order, "is_unknown": is_unknown}
+            for order, (code, label, is_unknown) in enumerate(categories, start=1)
+        ]
+    return pd.DataFrame(rows)
+
+
 def codebook_tables(codebook: Codebook) -> dict[str, pd.DataFrame]:
     """Every codebook table by its name in the `raw` schema."""
     return {
@@ -119,4 +152,6 @@ def codebook_tables(codebook: Codebook) -> dict[str, pd.DataFrame]:
         "codebook_scales": scale_table(codebook),
         "codebook_rules": rule_table(codebook),
         "codebook_types": type_table(codebook),
+        "codebook_profile_characteristics": profile_characteristic_table(codebook),
+        "codebook_profile_categories": profile_category_table(codebook),
     }

@@ -76,7 +76,9 @@ import pandas as pd
 import polars as pl
 import svy
 
-AGE_BANDS = ("18-24", "25-44", "45-64", "65+")
+from monitor.codebook import load_codebook
+
+AGE_BANDS = tuple(load_codebook().age_bands)  # ("18-24", "25-44", "45-64", "65+")
 SEXES = ("1", "2")
 OTHER_SEX = "overig"
 MARGINS = ("sex", "age_band")

@@ -30,6 +30,8 @@ EDITION_TABLES = {
     "monitor_resource_importance": "Which resources go with resilience.",
     "monitor_small_area_estimates": "Model-based estimates for every wijk and buurt.",
     "monitor_small_area_validation": "Small-area model against the direct estimates per gemeente.",
+    "monitor_profiles": "Who is resilient: figures per background characteristic and category, and the composition of the resilient and the less resilient.",
+    "monitor_resources_by_resilience": "The resources of the resilient and the less resilient, and their difference.",
 }
 WHOLE_TABLES = {"monitor_trend": "Change between consecutive editions."}
 LOG_TABLE = "monitor_publication_log"

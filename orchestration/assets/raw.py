@@ -31,7 +31,7 @@ SURVEY_KEY = AssetKey([RAW_SCHEMA, "survey_responses"])
 KWB_KEY = AssetKey([RAW_SCHEMA, "kwb_key_figures"])
 KWB_REJECTED_KEY = AssetKey([RAW_SCHEMA, "kwb_rejected_rows"])
 KWB_COLUMNS_KEY = AssetKey([RAW_SCHEMA, "kwb_columns"])
-CODEBOOK_TABLES = ("codebook_items", "codebook_codes", "codebook_scales", "codebook_rules", "codebook_types")
+CODEBOOK_TABLES = tuple(codebook_tables(load_codebook()))  # raw.<name> for every codebook table
 
 
 @multi_asset(

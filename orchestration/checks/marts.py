@@ -11,7 +11,7 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 from dagster_duckdb import DuckDBResource
 
 from data_quality.suites.mart_contents import ContentSuite, content_suites
-from data_quality.suites.published_marts import PublishedMart, mart_suite, no_respondent_columns
+from data_quality.suites.published_marts import PublishedMart, WithheldFigures, mart_suite, no_respondent_columns
 from monitor.codebook import load_codebook
 from orchestration.assets.publish import WHOLE_TABLES, audit_key
 from orchestration.checks.results import check_result, data_docs_dir
@@ -23,6 +23,26 @@ PUBLISHED_MARTS = [
     PublishedMart("monitor_typology", "n_respondents", ("share", "ci_lower", "ci_upper")),
     PublishedMart("monitor_scale_reliability", "n_valid", ("cronbach_alpha",), has_suppressed_flag=False),
     PublishedMart("monitor_resource_importance", "n_respondents", ("std_coefficient", "shapley_r2", "importance_share"), has_suppressed_flag=False),
+    PublishedMart(
+        "monitor_profiles",
+        "n_respondents",
+        ("estimate", "ci_lower", "ci_upper"),
+        withheld=(
+            WithheldFigures(
+                ("n_resilient", "n_less_resilient"),
+                ("share_among_resilient", "share_among_less_resilient", "difference", "difference_ci_lower", "difference_ci_upper", "significant"),
+                "composition_suppressed",
+            ),
+        ),
+    ),
+    PublishedMart(
+        "monitor_resources_by_resilience",
+        "n_respondents",
+        (
+            "estimate_resilient", "ci_lower_resilient", "ci_upper_resilient", "estimate_less_resilient",
+            "ci_lower_less_resilient", "ci_upper_less_resilient", "difference", "ci_lower", "ci_upper", "significant",
+        ),
+    ),
 ]
 
 

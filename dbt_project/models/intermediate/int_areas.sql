@@ -1,5 +1,7 @@
 -- Every area the monitor reports on per edition, at every level above the buurt:
--- provincie, regio (COROP), grootteklasse and gemeente. without_key_figures marks a gemeente
+-- provincie, regio (COROP), grootteklasse, the size classes within each regio
+-- (regio_grootteklasse, methodology section 10: only the combinations the layout has) and
+-- gemeente. without_key_figures marks a gemeente
 -- whose CBS key figures are unusable in the delivery: every figure of it is suppressed.
 with gemeenten as (
     select * from {{ edition_rows(ref('int_gemeenten')) }}
@@ -21,6 +23,15 @@ select distinct edition, 'regio', corop_code, corop_name, false
 from gemeenten
 union all
 select distinct gemeenten.edition, 'grootteklasse', size_classes.size_class, size_classes.label, false
+from gemeenten
+inner join size_classes using (size_class)
+union all
+select distinct
+    gemeenten.edition,
+    'regio_grootteklasse',
+    {{ regio_grootteklasse_code('gemeenten.corop_code', 'gemeenten.size_class') }},
+    gemeenten.corop_name || ', ' || size_classes.short_label,
+    false
 from gemeenten
 inner join size_classes using (size_class)
 union all

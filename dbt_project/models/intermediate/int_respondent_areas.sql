@@ -1,5 +1,6 @@
--- One row per respondent and area level: the provincie, regio, grootteklasse and gemeente the
--- respondent belongs to (through the gemeente of the edition's layout).
+-- One row per respondent and area level: the provincie, regio, grootteklasse, size class
+-- within the regio (regio_grootteklasse) and gemeente the respondent belongs to (through the
+-- gemeente of the edition's layout).
 with respondents as (
     select * from {{ edition_rows(ref('stg_survey__respondents')) }}
 ),
@@ -27,5 +28,8 @@ union all
 select edition, resp_id, 'regio', corop_code from membership
 union all
 select edition, resp_id, 'grootteklasse', size_class from membership
+union all
+select edition, resp_id, 'regio_grootteklasse', {{ regio_grootteklasse_code('corop_code', 'size_class') }}
+from membership where size_class is not null
 union all
 select edition, resp_id, 'gemeente', gemeente_code from membership

@@ -1,5 +1,5 @@
 -- Change between consecutive editions (methodology section 7), on the later edition's
--- boundaries. Provincie, regio, grootteklasse and gemeente: the earlier edition's respondents
+-- boundaries. Provincie, regio, grootteklasse, regio_grootteklasse and gemeente: the earlier edition's respondents
 -- are placed in the later edition's gemeenten (mergers through the seed gemeente_changes,
 -- e.g. Aalburg + Werkendam + Woudrichem -> Altena) and estimated again with their calibration
 -- weights, so both sides cover the same area; respondents of a gemeente that was split count
@@ -74,6 +74,9 @@ memberships as (
     select edition_from, edition_to, edition, resp_id, moved, 'regio', corop_code from later_gemeenten where corop_code is not null
     union all
     select edition_from, edition_to, edition, resp_id, moved, 'grootteklasse', size_class from later_gemeenten where size_class is not null
+    union all
+    select edition_from, edition_to, edition, resp_id, moved, 'regio_grootteklasse', {{ regio_grootteklasse_code('corop_code', 'size_class') }}
+    from later_gemeenten where corop_code is not null and size_class is not null
     union all
     select edition_from, edition_to, edition, resp_id, moved, 'gemeente', gemeente_code from later_gemeenten where corop_code is not null
 ),
