@@ -21,7 +21,7 @@ from monitor.demo.cbs_layout import stretch
 from monitor.demo.habits import EDITION_HABITS, NUENEN, REAL_2017_VARIABLES, KwbHabits, absent_variables, write_kwb
 from monitor.demo.kwb import buurt_traits, simulate_buurt_figures, statline_frame
 from monitor.demo.layout import build_layout, read_gemeenten
-from monitor.reference import SEEDS, brabant_gemeenten
+from monitor.reference import SEEDS, brabant_gemeenten, profile_categories
 from tests.conftest import SHARED_CBS
 
 SMALL = {"n_respondents": 2000, "population_fraction": 0.05}
@@ -230,6 +230,81 @@ def test_weak_buurten_lie_in_good_gemeenten(truth):
         assert buurt["veerkracht_score"] < gemeenten[buurt["gemeente_code"]]["veerkracht_score"]
     # one weak buurt per gemeente, so that the gemeente itself stays above the province
     assert len({buurten[c]["gemeente_code"] for c in truth["weak_buurten"]}) == len(truth["weak_buurten"])
+
+
+def _profiles(truth) -> pd.DataFrame:
+    return pd.DataFrame(truth["profiles"])
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_profile_truth_has_every_true_category_of_every_characteristic(truths, edition):
+    """Every characteristic of the codebook's profiles and every category monitor_profiles has
+    for the edition, but the unknown one: no answer is a response artefact, not a category of
+    the population (monitor/demo/profiles.py)."""
+    codebook = load_codebook()
+    unknown = codebook.profiles["unknown_category"]["code"]
+    expected = {name: sorted(c for c in categories if c != unknown)
+                for name, categories in profile_categories(codebook, edition).items()}
+    profiles = _profiles(truths[edition])
+    found = profiles.groupby("characteristic")["category"].apply(sorted).to_dict()
+    assert found == expected
+    assert not profiles.duplicated(["characteristic", "category"]).any()
+    indicators = ["veerkracht_score", "pct_veerkrachtig", *codebook.resource_groups, "veranderbereidheid"]
+    assert profiles[indicators].notna().all().all() and (profiles["adults"] > 0).all()
+    assert profiles["veerkracht_score"].between(0, 10).all() and profiles["pct_veerkrachtig"].between(0, 100).all()
+
+
+def test_profile_compositions_add_up_and_reproduce_the_province(truth):
+    """Per characteristic: both compositions add up to 100, the difference is theirs, the
+    categories' adults add up to the province's and their means average to the province's."""
+    province = truth["province"]
+    for name, rows in _profiles(truth).groupby("characteristic"):
+        for column in ("share_among_resilient", "share_among_less_resilient"):
+            assert rows[column].between(0, 100).all(), (name, column)
+            assert rows[column].sum() == pytest.approx(100, abs=0.01 * len(rows)), (name, column)
+        difference = rows["share_among_resilient"] - rows["share_among_less_resilient"]
+        assert np.allclose(rows["difference"], difference, atol=0.002), name
+        assert rows["adults"].sum() == pytest.approx(province["adults"], abs=len(rows)), name
+        for indicator in ("veerkracht_score", "pct_veerkrachtig", "veranderbereidheid"):
+            mean = np.average(rows[indicator], weights=rows["adults"])
+            assert mean == pytest.approx(province[indicator], abs=0.002 * max(1, province[indicator])), (name, indicator)
+        # the composition among the resilient is the categories' resilient adults
+        resilient = rows["adults"] * rows["pct_veerkrachtig"]
+        assert np.allclose(100 * resilient / resilient.sum(), rows["share_among_resilient"], atol=0.02), name
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_the_planted_education_gradient_and_age_pattern_are_in_the_truth(truths, edition):
+    """The order truth.json's profile_effects announce is the order of the recorded truth, on
+    veerkracht_score, pct_veerkrachtig and the personal resources, and clear: hoog at least
+    0.6 points above laag, 18-24 at least 1 point above 65+; the higher educated are a larger
+    share of the resilient than of the less resilient, the lower educated a smaller one."""
+    truth = truths[edition]
+    effects = truth["profile_effects"]
+    profiles = _profiles(truth).set_index(["characteristic", "category"])
+    for characteristic, minimum_gap in (("education", 0.6), ("age_band", 1.0), ("paid_work", 0.4)):
+        order = effects[characteristic]["order"]
+        rows = profiles.loc[characteristic].loc[order]
+        for indicator in ("veerkracht_score", "pct_veerkrachtig", "persoonlijk"):
+            assert rows[indicator].is_monotonic_increasing and rows[indicator].is_unique, (characteristic, indicator)
+        assert rows["veerkracht_score"].iloc[-1] - rows["veerkracht_score"].iloc[0] > minimum_gap, characteristic
+        assert rows["difference"].iloc[0] < -5 and rows["difference"].iloc[-1] > 5, characteristic
+    assert effects["background_nonresponse"]["share"] > 0
+
+
+def test_resources_by_resilience_truth_favours_the_resilient(truth):
+    """Every resource scale and group once; the resilient have more of every resource (every
+    planted effect is positive), most of all the personal group."""
+    codebook = load_codebook()
+    table = pd.DataFrame(truth["resources_by_resilience"]).set_index("indicator")
+    resources = [s.name for g in codebook.resource_groups for s in codebook.scales_in_group(g)]
+    assert sorted(table.index) == sorted(resources + codebook.resource_groups)
+    assert (table.loc[codebook.resource_groups, "indicator_kind"] == "resource_group").all()
+    assert table.loc[resources, "resource_group"].to_dict() == {s: codebook.scales[s].group for s in resources}
+    assert (table["difference"] > 0.3).all()
+    assert np.allclose(table["difference"], table["estimate_resilient"] - table["estimate_less_resilient"], atol=0.002)
+    groups = table.loc[truth["resource_group_order"], "difference"]
+    assert groups.is_monotonic_decreasing, "the planted group order shows in the differences"
 
 
 def test_hidden_weak_buurten_look_average_on_the_cbs_figures():

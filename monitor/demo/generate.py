@@ -2,9 +2,10 @@
 
 Steps: layout -> CBS figures per buurt -> simulated adults -> latents -> the edition's trend
 planted -> complete answers of everybody (the truth) -> weak buurten planted -> sample and
-response -> survey with gaps -> the KWB file written with the edition's habits (`habits.py`:
-a subset of columns, a damaged gemeente without respondents, `.` in whole columns), or a real
-CBS export copied and the survey placed on its layout (`cbs_layout.py`).
+response -> survey with gaps -> the profiles' truth (`profiles.py`; the resource answers of
+those not asked from a stream of their own) -> the KWB file written with the edition's habits
+(`habits.py`: a subset of columns, a damaged gemeente without respondents, `.` in whole
+columns), or a real CBS export copied and the survey placed on its layout (`cbs_layout.py`).
 
 What persists across the editions of a seed (streams spawned from the seed alone): the areas
 (base layout, buurt sizes and their growth, hidden traits, the character of the CBS figures),
@@ -31,7 +32,13 @@ from monitor.demo import trend
 from monitor.demo.cbs_layout import RealLayout, read_real_layout
 from monitor.demo.habits import CLEAN, KwbHabits, absent_variables, habits_of, write_kwb
 from monitor.demo.kwb import buurt_traits, simulate_buurt_figures, statline_frame
-from monitor.demo.latent import GEMEENTE_EFFECT_SD, Latents, buurt_deprivation_composite, simulate_latents
+from monitor.demo.latent import (
+    GEMEENTE_EFFECT_SD,
+    Latents,
+    buurt_deprivation_composite,
+    profile_effects,
+    simulate_latents,
+)
 from monitor.demo.layout import (
     EDITIONS,
     GEMEENTE_CHANGES_FILE,
@@ -41,6 +48,13 @@ from monitor.demo.layout import (
     check_edition,
 )
 from monitor.demo.population import simulate_adults
+from monitor.demo.profiles import (
+    person_categories,
+    profile_truth,
+    resource_scores,
+    resources_by_resilience,
+    size_class_of,
+)
 from monitor.demo.sampling import Sample, allocate, draw_sample
 from monitor.demo.survey import SURVEY_FORMATS, survey_frame, write_survey
 from monitor.demo.truth import (
@@ -52,8 +66,12 @@ from monitor.demo.truth import (
 )
 from monitor.reference import SEEDS
 
-GENERATOR_VERSION = "2.2.0"
+GENERATOR_VERSION = "2.3.0"
 GEMEENTE_EFFECT_STREAM, ITEM_MODEL_STREAM = 3, 4  # persistent streams (seed, stream)
+# The complete resource answers of the adults who were not asked (the profile truth of the
+# resource groups needs everybody's): a stream of its own (seed, edition, stream), so that the
+# edition's streams below keep every draw they made before profiles were recorded.
+RESOURCE_TRUTH_STREAM = 5
 # The edition's streams, spawned from (seed, edition). "layout" is no longer drawn from (the
 # areas persist per seed, layout.py); it stays so that the other streams keep their position.
 STREAMS = ("layout", "kwb", "population", "latents", "items", "planting", "sampling", "survey")
@@ -297,6 +315,33 @@ def _truth(codebook, edition, seed, population_fraction, n_respondents, layout, 
     }
 
 
+def _complete_resource_ranks(models, latents: Latents, rows: np.ndarray, respondent_ranks: dict[str, np.ndarray],
+                             rng) -> dict[str, np.ndarray]:
+    """Complete resource answers of every simulated adult: the respondents' own answers, the
+    others' drawn from `rng` on the same item models."""
+    complete = _answer(models, latents, None, rng)
+    for name, ranks in respondent_ranks.items():
+        complete[name][rows] = ranks
+    return complete
+
+
+def _profiles(codebook: Codebook, persons: pd.DataFrame, figures: pd.DataFrame, regions: pd.Series,
+              outcome_models, outcome_ranks, resource_models, resource_ranks, population_fraction: float) -> dict:
+    """The truth of monitor_profiles and monitor_resources_by_resilience (`profiles.py`) and
+    the profile effects planted (`latent.profile_effects`)."""
+    score, resilient = item_model.coping_truth(outcome_models, outcome_ranks, codebook)
+    scores = resource_scores(codebook, resource_models, resource_ranks)
+    size_class = size_class_of(figures.groupby("gemeente_code")["AantalInwoners"].sum())
+    categories = person_categories(codebook, persons, regions, size_class)
+    indicators = {"veerkracht_score": score} | {g: scores[g] for g in codebook.resource_groups} | {
+        "veranderbereidheid": item_model.scale_score(outcome_models, outcome_ranks, codebook.typology["change_scale"])}
+    return {
+        "profile_effects": profile_effects(),
+        "profiles": records(profile_truth(categories, indicators, resilient, population_fraction)),
+        "resources_by_resilience": records(resources_by_resilience(codebook, scores, resilient)),
+    }
+
+
 def layout_year(edition: int) -> int:
     """The first year of the municipal layout an edition uses (2016, 2017 or 2019)."""
     changes = pd.read_csv(GEMEENTE_CHANGES_FILE)
@@ -418,6 +463,11 @@ def generate_demo_edition(
     survey = survey_frame(codebook, edition, respondents, answers, sample.design_weight, rng["survey"])
     truth = _truth(codebook, edition, seed, population_fraction, n_respondents, layout, placed, persons,
                    models, ranks, sample, survey, latents, weak, effect, regions, planted_trend)
+    complete = _complete_resource_ranks(
+        resource_models, latents, rows, resource_ranks,
+        np.random.default_rng(np.random.SeedSequence([seed, edition, RESOURCE_TRUTH_STREAM])))
+    truth |= _profiles(codebook, persons, placed, regions, outcome_models, ranks, resource_models, complete,
+                       population_fraction)
     kwb_record = _kwb_record(habits, real, keep_unusable_respondents, survey, dropped)
     truth |= kwb_record | {"damaged_gemeenten": _damaged(habits, layout, survey, dropped)}
 

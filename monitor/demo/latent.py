@@ -7,6 +7,7 @@ strongest, then social, then environmental, with a clear gap) + a slow decline w
 dip from 75 + a buurt effect tied to the published CBS income/benefit figures + a small
 gemeente effect + noise. Weak buurten get an
 extra negative shift. Veranderbereidheid is more open among the young and the educated.
+Who is resilient (the profiles) follows from the person traits: see "Profile effects" below.
 Every latent is standardized over the simulated population (mean 0, SD 1).
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from monitor.codebook import Codebook
+from monitor.demo import population, survey
 
 GROUP_EFFECTS = {"persoonlijk": 0.60, "sociaal": 0.36, "omgeving": 0.14}  # sums of planted betas
 # How the group's effect is split over its scales (relative weights; a scale the codebook adds
@@ -36,6 +38,22 @@ BUURT_EFFECT = 0.12  # coping SD per SD of the buurt's CBS deprivation composite
 AGE_SLOPE = -0.008  # per year
 OLD_AGE_EFFECT = -0.10  # 75+
 GEMEENTE_EFFECT_SD = 0.06
+# Profile effects (methodology section 9: who is resilient). Education works on coping through
+# the personal resources only, and those differ by education within every age (PERSONAL_
+# EDUCATION); the lower educated are also older (population.EDUCATION_AGE_SLOPE), so coping
+# rises clearly from laag to middelbaar to hoog (about 1.1 points of veerkracht_score from laag
+# to hoog, half its SD; 0.7-1.0 within an age band), which ~10,000 respondents show at
+# province level with intervals far apart.
+# Age: coping declines with age directly (AGE_SLOPE, OLD_AGE_EFFECT) and through lower personal
+# resources (PERSONAL_AGE_SLOPE, PERSONAL_OLD_AGE) and less paid work: 18-24 is the most and
+# 65+ the least resilient band, monotone in between. Constants in SD of the personal factor
+# before standardizing, per unit: education (code - 2), paid work, age (per year from 45), 75+
+# and living alone.
+PERSONAL_EDUCATION = 0.30
+PERSONAL_WORK = 0.25
+PERSONAL_AGE_SLOPE = -0.012
+PERSONAL_OLD_AGE = -0.40
+PERSONAL_ALONE = -0.20
 
 
 @dataclass
@@ -93,8 +111,8 @@ def group_factors(persons: pd.DataFrame, traits: pd.DataFrame, deprivation: np.n
     urban = traits["urbanity"].to_numpy()[buurt]
     n = len(age)
     personal = standardize(
-        0.30 * educ + 0.25 * works - 0.012 * (age - 45) - 0.40 * (age >= 75)
-        - 0.20 * alone - 0.30 * dep + rng.normal(0, 1, n)
+        PERSONAL_EDUCATION * educ + PERSONAL_WORK * works + PERSONAL_AGE_SLOPE * (age - 45)
+        + PERSONAL_OLD_AGE * (age >= 75) + PERSONAL_ALONE * alone - 0.30 * dep + rng.normal(0, 1, n)
     )
     social = standardize(0.40 * personal - 0.25 * alone + 0.20 * (1 - urban) + 0.10 * educ + rng.normal(0, 0.85, n))
     environment = standardize(0.30 * personal - 0.40 * dep - 0.20 * urban + 0.10 * (age >= 65) + rng.normal(0, 0.85, n))
@@ -138,3 +156,29 @@ def simulate_latents(codebook: Codebook, persons: pd.DataFrame, traits: pd.DataF
         planted_effects={name: beta / coping_sd for name, beta in betas.items()},
         coping_sd_raw=float(coping_sd),
     )
+
+
+def profile_effects() -> dict:
+    """The planted effects behind the profiles and the order they give (lowest mean coping
+    first), for the truth file; tests check the recorded truth follows that order."""
+    return {
+        "education": {
+            "personal_resources_per_level": PERSONAL_EDUCATION,
+            "education_logit_per_year_of_age": population.EDUCATION_AGE_SLOPE,
+            "education_logit_per_sd_deprivation": population.EDUCATION_DEPRIVATION,
+            "order": ["1", "2", "3"],  # laag < middelbaar < hoog
+        },
+        "age_band": {
+            "coping_per_year": AGE_SLOPE,
+            "coping_75_plus": OLD_AGE_EFFECT,
+            "personal_resources_per_year": PERSONAL_AGE_SLOPE,
+            "personal_resources_75_plus": PERSONAL_OLD_AGE,
+            "order": ["65+", "45-64", "25-44", "18-24"],  # 65+ lowest, 18-24 highest
+        },
+        "paid_work": {"personal_resources": PERSONAL_WORK, "order": ["2", "1"]},
+        "living_alone": {"personal_resources": PERSONAL_ALONE},
+        "background_nonresponse": {
+            "share": survey.BACKGROUND_MISSING_SHARE,
+            "mechanism": "missing completely at random per coded background column (survey.py)",
+        },
+    }

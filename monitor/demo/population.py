@@ -33,6 +33,12 @@ HOUSEHOLD_MIX_BY_AGE = (  # (up to age, weights of 2..5)
     (MAX_AGE, (0.85, 0.05, 0.05, 0.05)),
 )
 PAID_WORK_BY_AGE = ((24, 0.65), (54, 0.85), (64, 0.65), (74, 0.12), (MAX_AGE, 0.03))
+# Education (ordered logit): the older and those in deprived buurten are lower educated, as in
+# Brabant; with latent.PERSONAL_EDUCATION this makes the profiles' education gradient. The cuts
+# give about a third laag, 40 % middelbaar and over a quarter hoog.
+EDUCATION_AGE_SLOPE = -0.02  # logit per year from 45
+EDUCATION_DEPRIVATION = -0.4  # logit per SD of the buurt's deprivation
+EDUCATION_CUTS = (-0.85, 0.85)  # laag | middelbaar | hoog
 
 
 def adult_band_counts(figures: pd.DataFrame) -> pd.DataFrame:
@@ -65,8 +71,9 @@ def _by_age(age: np.ndarray, table) -> np.ndarray:
 
 def _education(age, deprivation, rng) -> np.ndarray:
     """1 laag, 2 middelbaar, 3 hoog: ordered logit, older and deprived -> lower."""
-    latent = -0.02 * (age - 45) - 0.4 * deprivation + rng.logistic(0, 1, len(age))
-    return 1 + (latent > -0.85).astype(np.int64) + (latent > 0.85).astype(np.int64)
+    latent = EDUCATION_AGE_SLOPE * (age - 45) + EDUCATION_DEPRIVATION * deprivation + rng.logistic(0, 1, len(age))
+    low, high = EDUCATION_CUTS
+    return 1 + (latent > low).astype(np.int64) + (latent > high).astype(np.int64)
 
 
 def _household(age, single_share, rng) -> np.ndarray:

@@ -3,7 +3,11 @@
 Every column, code and missing code comes from the codebook. Gaps: each item is missing for
 1-4 % of respondents (as one of the item's missing codes, sometimes as an empty cell), about
 1 % of respondents broke off and left most items open, about 3 % gave no buurt, and a few
-did not answer the coded background questions.
+did not answer the coded background questions: each coded background column (sex, education,
+household, paid work) is blanked for BACKGROUND_MISSING_SHARE of the respondents at random,
+independently of the person and of the other columns (missing completely at random), so that
+"no answer" is a random subsample and the known categories' expected means stay the true
+ones (profiles.py: the truth is per true category).
 """
 
 from __future__ import annotations
