@@ -23,7 +23,7 @@ def test_area_estimates_grain_covers_every_area_and_indicator(built_demo):
     key = ["edition", "area_level", "area_code", "indicator"]
     assert not estimates.duplicated(key).any()
     per_level = estimates.groupby("area_level")["area_code"].nunique().to_dict()
-    assert per_level == {"provincie": 1, "regio": 4, "grootteklasse": 3, "gemeente": 64}
+    assert per_level == {"provincie": 1, "regio": 4, "grootteklasse": 3, "regio_grootteklasse": 12, "gemeente": 64}
     assert set(estimates["indicator"]) == set(load_codebook().indicators)
     # every area has every indicator
     assert (estimates.groupby(["area_level", "area_code"]).size() == len(load_codebook().indicators)).all()
@@ -69,6 +69,47 @@ def test_gemeente_estimates_track_the_truth(built_demo):
     # direct estimates on ~100-300 respondents are noisy, but must follow the planted differences
     assert merged["estimate"].corr(merged["veerkracht_score"]) > 0.5
     assert (merged["estimate"] - merged["veerkracht_score"]).abs().median() < 0.25
+
+
+def _gemeenten_with_truth(built_demo) -> pd.DataFrame:
+    """The demo's gemeenten with their population truth and the size class and regio the
+    pipeline placed them in (the size class depends on the CBS inhabitants of the edition)."""
+    placed = built_demo.query("select gemeente_code as code, size_class, corop_code from intermediate.int_gemeenten")
+    truth = pd.DataFrame(built_demo.truth["gemeenten"]).drop(columns=["corop_code"])
+    return truth.merge(placed, on="code", validate="one_to_one")
+
+
+def test_size_classes_within_regions_hold_their_gemeenten_and_cover_the_truth(built_demo):
+    """Methodology section 10: every size class of every regio is an area of its own, its
+    respondents are those of its gemeenten, and its interval covers the population truth
+    (the adult-weighted mean of its gemeenten's truths)."""
+    estimates = built_demo.query(
+        "select area_level, area_code, area_name, indicator, estimate, ci_lower, ci_upper, n_respondents "
+        "from monitor.monitor_area_estimates where area_level in ('regio_grootteklasse', 'gemeente')"
+    )
+    gemeenten = _gemeenten_with_truth(built_demo)
+    gemeenten["area_code"] = gemeenten["corop_code"] + "_" + gemeenten["size_class"]
+    cells = estimates[estimates["area_level"] == "regio_grootteklasse"].set_index(["area_code", "indicator"])
+    assert set(cells.index.get_level_values("area_code")) == set(gemeenten["area_code"])
+    assert cells.loc[("CR35_middelgroot", "persoonlijk"), "area_name"] == "Noordoost-Noord-Brabant, middelgrote gemeenten"
+
+    per_gemeente = estimates[estimates["area_level"] == "gemeente"].merge(
+        gemeenten[["code", "area_code"]].rename(columns={"code": "gemeente", "area_code": "group"}),
+        left_on="area_code", right_on="gemeente",
+    )
+    summed = per_gemeente.groupby(["group", "indicator"])["n_respondents"].sum()
+    assert (summed.sort_index() == cells["n_respondents"].rename_axis(["group", "indicator"]).sort_index()).all()
+
+    covered = []
+    for indicator in ("veerkracht_score", "pct_veerkrachtig"):
+        truth = gemeenten.groupby("area_code").apply(
+            lambda g, i=indicator: (g[i] * g["adults"]).sum() / g["adults"].sum(), include_groups=False
+        )
+        for code, value in truth.items():
+            cell = cells.loc[(code, indicator)]
+            covered.append(cell["ci_lower"] <= value <= cell["ci_upper"])
+    # 24 intervals of 95 %: 20 or fewer covering would be a 1-in-100 event for correct intervals
+    assert sum(covered) >= 21, f"{sum(covered)} of {len(covered)} intervals cover the truth"
 
 
 def test_no_respondent_level_column_reaches_a_mart(built_demo):

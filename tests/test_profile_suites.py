@@ -80,12 +80,15 @@ def test_significance_must_follow_the_interval(profiles):
 
 
 def test_a_withheld_composition_that_shows_a_share_fails_disclosure(profiles):
-    withheld = profiles["composition_suppressed"].eq(True)
-    assert withheld.any(), "the demo has a category with fewer than 10 less resilient respondents (sex: anders)"
-    broken = profiles.copy()
-    broken.loc[withheld, "share_among_resilient"] = 1.0
-    outcome = validate_frame(broken, "disclosure", "test", DISCLOSURE["monitor_profiles"])
-    _failures(outcome, "share_among_resilient is not published")
+    category = profiles.index[(profiles["characteristic"] == "sex") & (profiles["category"] == "1")]
+    flagged = profiles.copy()
+    flagged.loc[category, "composition_suppressed"] = True  # withheld, but the shares are still there
+    outcome = validate_frame(flagged, "disclosure", "test", DISCLOSURE["monitor_profiles"])
+    _failures(outcome, "share_among_resilient is not published where composition_suppressed is true")
+    few = profiles.copy()
+    few.loc[category, "n_less_resilient"] = 9  # too few, yet shown
+    outcome = validate_frame(few, "disclosure", "test", DISCLOSURE["monitor_profiles"])
+    _failures(outcome, "is not published on fewer than 10 respondents (n_less_resilient)")
 
 
 def test_a_suppressed_resource_row_with_a_figure_fails_disclosure(resources):
