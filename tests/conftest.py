@@ -45,13 +45,31 @@ DAGSTER = str(Path(sys.executable).with_name("dagster"))
 _SESSION_START = time.monotonic()
 
 
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """The modules whose tests use no lane build first (in their own order), then those that
+    do, by the latest priority of the builds they use: the tests then wait for a build only once
+    nothing else is left to run, while the lane builds beside them. Each module's tests keep
+    their order and stay together (module fixtures are built once)."""
+    priorities = LANE.priorities()
+    modules: dict[object, int | None] = {}  # module path -> latest build priority (None: no build)
+    for item in items:
+        used = [priorities[name] for name in getattr(item, "fixturenames", ()) if name in priorities]
+        latest = modules.get(item.path)
+        modules[item.path] = max([*used, *([] if latest is None else [latest])], default=None)
+    position = {path: index for index, path in enumerate(modules)}
+
+    def key(item):
+        latest = modules[item.path]
+        return (0, 0, position[item.path]) if latest is None else (1, latest, position[item.path])
+
+    items.sort(key=key)  # stable: the order within a module stays
+
+
 def pytest_collection_finish(session) -> None:
     """Start the lane builds the collected tests use, in the order they first need them."""
     if session.config.option.collectonly:
         return
     needed = list(dict.fromkeys(name for item in session.items for name in getattr(item, "fixturenames", ())))
-    LANE.register("launched_beside_cli", _launch_beside_cli)
-    LANE.register("small_site", _small_site)
     LANE.start(needed, session.config._tmp_path_factory.mktemp)
 
 
@@ -300,6 +318,12 @@ def _small_site(root: Path) -> BuiltSite:
     run = LANE.result("launched_beside_cli")
     assert run.cli.returncode == 0 and run.launched.returncode == 0, run.cli_out[-3000:] + run.launched_out[-3000:]
     return BuiltSite(run.landing, run.warehouse, run.cli_out)
+
+
+LANE.register("launched_beside_cli", _launch_beside_cli)
+# as late as the kills that use it first (priority 1): a lane worker that took it at once would wait
+# for launched_beside_cli, not build anything
+LANE.register("small_site", _small_site, priority=1)
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,16 @@ about the time of one. A test module registers a *build* under the name of the f
 returns it: a function of a fresh folder that runs `monitor refresh` subprocesses (or the
 refresh in a child process) and returns what the tests then assert on. When the collected
 tests use that fixture, conftest starts the build in the lane at the start of the session;
-builds run there one at a time, in the order the tests need them. The fixture calls
+builds run there two at a time (WORKERS), in the order the tests need them. The fixture calls
 `LANE.result(name)`: it waits for a build the lane is running, and runs a build the lane has
 not yet started itself (so a build is never waited for behind another one, and a test run on
 its own builds inline as before). What a build proves is the same wherever it runs: only the
-time it starts differs."""
+time it starts differs.
+
+Two workers, so that both cores stay busy while a test waits for a build (two builds run on)
+and while a build sleeps or waits on a subprocess (a third stream fills the gap); conftest runs
+the test modules that use no build first, so that tests wait for builds only once nothing else
+is left to run."""
 
 from __future__ import annotations
 
@@ -26,6 +31,9 @@ from pathlib import Path
 # not from os.environ, which tests of the main lane change while they run (monkeypatched
 # MONITOR_* variables; an in-process refresh sets MONITOR_DUCKDB_PATH and DAGSTER_HOME).
 SESSION_ENV = dict(os.environ)
+# Builds at once: beside the tests' own thread, three streams on the CI's two cores, so that no
+# core idles while one of them waits (with one worker the tests waited 185 s of an 812 s run).
+WORKERS = 2
 
 
 @dataclass
@@ -47,13 +55,13 @@ class Lane:
         self._queue: list[_Build] = []
         self._guard = threading.Lock()
         self._mktemp: Callable[[str], Path] | None = None
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def register(self, name: str, work: Callable[[Path], object], priority: int = 0) -> None:
         """`work(folder)` builds what the fixture `name` returns; `folder` is new and empty.
-        The lane takes builds of a higher `priority` number only once those of lower numbers are
-        done: for builds the tests need late and that are short enough for a test to build them
-        itself meanwhile. A test module imported twice (by pytest as test_x, by another module
+        The lane starts builds of a higher `priority` number only once those of lower numbers have
+        started: long chains first (the kills need the small site), builds the tests need late
+        after them; conftest also runs the modules that use builds in that order. A test module imported twice (by pytest as test_x, by another module
         as tests.test_x) registers the same build twice: the first stays."""
         self._builds.setdefault(name, _Build(name, work, priority))
 
@@ -62,9 +70,10 @@ class Lane:
         self._mktemp = mktemp
         needed = [self._builds[name] for name in needed_in_order if name in self._builds]
         self._queue = sorted(needed, key=lambda build: build.priority)  # stable: need order within a priority
-        if self._queue:
-            self._thread = threading.Thread(target=self._run_queue, name="tests-lane", daemon=True)
-            self._thread.start()
+        for number in range(min(WORKERS, len(self._queue))):
+            thread = threading.Thread(target=self._run_queue, name=f"tests-lane-{number + 1}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
 
     def result(self, name: str, mktemp: Callable[[str], Path] | None = None):
         """What build `name` returned (its error raised again): waited for if the lane runs it,
@@ -91,8 +100,12 @@ class Lane:
         subprocesses, e.g. a Dagster daemon, are ended by the build itself, never orphaned)."""
         with self._guard:
             self._queue.clear()
-        if self._thread is not None:
-            self._thread.join()
+        for thread in self._threads:
+            thread.join()
+
+    def priorities(self) -> dict[str, int]:
+        """The priority of each registered build, by fixture name."""
+        return {name: build.priority for name, build in self._builds.items()}
 
     def _run_queue(self) -> None:
         while True:
@@ -111,7 +124,8 @@ class Lane:
 
     @staticmethod
     def _run(build: _Build, mktemp: Callable[[str], Path]) -> None:
-        build.where = "lane" if threading.current_thread().name == "tests-lane" else "inline"
+        thread = threading.current_thread().name
+        build.where = thread.removeprefix("tests-") if thread.startswith("tests-lane") else "inline"
         started = time.monotonic()
         try:
             build.value = build.work(mktemp(build.name))

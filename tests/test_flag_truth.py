@@ -56,25 +56,37 @@ def _score(seed: int, duckdb_path: Path, truth: dict) -> Scored:
                   accuracy(published, truth, respondents), truth)
 
 
-def _build_more_seeds(root: Path) -> dict[int, tuple[Path, dict]]:
-    """Per seed of MORE_SEEDS: its demo edition through the whole refresh (in the second lane
-    of tests/lanes.py, beside the other tests); the warehouse file and the truth."""
-    built = {}
-    for seed in MORE_SEEDS:
-        landing, warehouse = root / f"seed{seed}" / "landing", root / f"seed{seed}" / "warehouse"
-        edition = generate_demo_edition(landing, EDITION, **(DEMO | {"seed": seed}))
-        report = refresh_in_child(landing, warehouse)
-        assert report.ok, report.error or [c.detail for c in report.failed_checks]
-        built[seed] = (warehouse / "warehouse.duckdb", json.loads(edition.truth_path.read_text(encoding="utf-8")))
-    return built
+def _build_seed(seed: int, root: Path) -> tuple[Path, dict]:
+    """A seed of MORE_SEEDS: its demo edition through the whole refresh (in the second lane of
+    tests/lanes.py, beside the other tests; one build per seed, so that both lane workers can
+    take one); the warehouse file and the truth."""
+    landing, warehouse = root / "landing", root / "warehouse"
+    edition = generate_demo_edition(landing, EDITION, **(DEMO | {"seed": seed}))
+    report = refresh_in_child(landing, warehouse)
+    assert report.ok, report.error or [c.detail for c in report.failed_checks]
+    return warehouse / "warehouse.duckdb", json.loads(edition.truth_path.read_text(encoding="utf-8"))
 
 
-LANE.register("flag_seed_warehouses", _build_more_seeds)
+# after the kills of tests/test_recovery.py (priority 1), which wait for the small site first
+SEED_PRIORITY = 2
+for _seed in MORE_SEEDS:
+    LANE.register(f"flag_seed_{_seed}", lambda root, seed=_seed: _build_seed(seed, root), priority=SEED_PRIORITY)
 
 
 @pytest.fixture(scope="module")
-def flag_seed_warehouses(tmp_path_factory):
-    return LANE.result("flag_seed_warehouses", tmp_path_factory.mktemp)
+def flag_seed_2018(tmp_path_factory):
+    return LANE.result("flag_seed_2018", tmp_path_factory.mktemp)
+
+
+@pytest.fixture(scope="module")
+def flag_seed_11(tmp_path_factory):
+    return LANE.result("flag_seed_11", tmp_path_factory.mktemp)
+
+
+@pytest.fixture(scope="module")
+def flag_seed_warehouses(flag_seed_2018, flag_seed_11) -> dict[int, tuple[Path, dict]]:
+    """Per seed of MORE_SEEDS: the warehouse file and the truth."""
+    return dict(zip(MORE_SEEDS, (flag_seed_2018, flag_seed_11), strict=True))
 
 
 @pytest.fixture(scope="module")

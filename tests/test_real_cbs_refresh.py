@@ -36,9 +36,9 @@ EDITION = 2017
 SEED = 11
 N_RESPONDENTS = 8_000
 NUENEN = "GM0820"
-# in the lane after the other builds: the kills of test_recovery.py, needed right after this
-# module, take longer, and the tests before this module give it time to build these itself
-LATE = 1
+# in the lane after the other builds (the small site, the kills, the seeds of
+# test_flag_truth.py): this module runs among the last, and builds what the lane has not started
+LATE = 3
 WEIGHTING_COLUMNS_ABSENT = ["Mannen", "Vrouwen", "k_0Tot15Jaar", "k_15Tot25Jaar", "k_25Tot45Jaar", "k_45Tot65Jaar"]
 
 

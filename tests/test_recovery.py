@@ -288,7 +288,8 @@ def _kill_refreshes(root: Path) -> Kills:
                  factsheets_after_kill, lock_after_share_kill, share_run_status, queued, daemon_log, notes)
 
 
-LANE.register("kills", _kill_refreshes)
+# first after the small site (priority 1): the longest chain of the lane (small site, then the kills)
+LANE.register("kills", _kill_refreshes, priority=1)
 
 
 @pytest.fixture(scope="module")
