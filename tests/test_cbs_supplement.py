@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from test_cbs_loader import KWB_2017, real_files
 
 from monitor.cbs.kwb import load_kwb
 from monitor.cbs.supplement import SUPPLEMENT_FILENAME
 from orchestration.checks.kwb_report import unusable_rows_result
-from test_cbs_loader import KWB_2017, real_files
 
 HEADER = (
     "\ufeffID,WijkenEnBuurten,Gemeentenaam_1,SoortRegio_2,Codering_3,"

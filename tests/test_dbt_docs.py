@@ -20,7 +20,7 @@ def test_dbt_docs_carry_the_yaml_descriptions(built_demo, built_demo_docs):
     assert str(page) in result.stdout
     # a model description and a column description from models/marts/_marts.yml
     assert "Direct estimates per edition, area level" in html
-    assert "provincie, regio (COROP), grootteklasse or gemeente." in html
+    assert "provincie, regio (COROP), grootteklasse, regio_grootteklasse (size class within a regio) or gemeente." in html
     assert "stg_survey__item_answers" in html and "monitor_trend" in html
 
 

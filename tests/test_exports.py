@@ -513,9 +513,19 @@ def test_withheld_composition_reads_onderdrukt_with_a_dutch_reason(warehouse, tm
 
 
 def _area_rows(rows: list[tuple]) -> dict[str, pa.Table]:
+    """Rows of monitor_area_estimates with the regio and size class each area lies in, as
+    int_areas places them (a regio_grootteklasse code is '<regio>_<size class>')."""
     columns = ["edition", "area_level", "area_code", "area_name", "indicator", "estimate", "ci_lower", "ci_upper",
                "n_respondents", "suppressed"]
-    return {"monitor_area_estimates": pa.Table.from_pylist([dict(zip(columns, r)) for r in rows])}
+    records = []
+    for row in rows:
+        record = dict(zip(columns, row))
+        level, code = record["area_level"], record["area_code"]
+        regio, _, size_class = code.partition("_") if level == "regio_grootteklasse" else (None, None, None)
+        record["regio_code"] = code if level == "regio" else regio
+        record["size_class"] = code if level == "grootteklasse" else size_class
+        records.append(record)
+    return {"monitor_area_estimates": pa.Table.from_pylist(records)}
 
 
 def test_size_class_sheet_from_small_frames():
@@ -541,5 +551,5 @@ def test_size_class_sheet_from_small_frames():
     withheld = {sheet.headings[column] for row, column in sheet.suppressed}
     assert withheld == {f"Kleine gemeenten: {what}" for what in ("schatting", "ondergrens 95%-BI", "bovengrens 95%-BI")}
     bad = _area_rows([*rows, (2018, "regio_grootteklasse", "CR99_klein", "?", "happiness", 7.0, 6.0, 8.0, 50, False)])
-    with pytest.raises(ExportError, match=r"CR99_klein.*'<regio code>_<size class>'|'<regio code>_<size class>'.*CR99_klein"):
+    with pytest.raises(ExportError, match=r"regio_code that is not a regio of the edition.*CR99_klein"):
         size_classes_by_regio_sheet(spec, bad)

@@ -97,6 +97,10 @@ def test_size_classes_within_regions_hold_their_gemeenten_and_cover_the_truth(bu
         gemeenten[["code", "area_code"]].rename(columns={"code": "gemeente", "area_code": "group"}),
         left_on="area_code", right_on="gemeente",
     )
+    published = built_demo.query(
+        "select distinct area_code as code, regio_grootteklasse_code from monitor.monitor_area_estimates where area_level = 'gemeente'"
+    ).merge(gemeenten[["code", "area_code"]], on="code")
+    assert (published["regio_grootteklasse_code"] == published["area_code"]).all()  # each gemeente names its own
     summed = per_gemeente.groupby(["group", "indicator"])["n_respondents"].sum()
     assert (summed.sort_index() == cells["n_respondents"].rename_axis(["group", "indicator"]).sort_index()).all()
 

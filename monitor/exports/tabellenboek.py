@@ -491,15 +491,12 @@ def size_classes_by_regio_sheet(spec: DerivedSheet, tables: dict[str, pa.Table])
     cells = frame[frame["area_level"] == labels.REGIO_GROOTTEKLASSE].copy()
     names = dict(zip(frame.loc[frame["area_level"] == "grootteklasse", "area_code"],
                      frame.loc[frame["area_level"] == "grootteklasse", "area_name"]))
-    parts = cells["area_code"].map(labels.split_regio_grootteklasse)
-    cells["regio_code"] = parts.map(lambda p: p[0] if p else None)
-    cells["size_class"] = parts.map(lambda p: p[1] if p else None)
-    unknown = cells[~cells["regio_code"].isin(set(regios["area_code"]))]
+    unknown = cells[~cells["regio_code"].isin(set(regios["area_code"])) | cells["size_class"].isna()]
     if len(unknown):
         raise ExportError(
-            f"{SCHEMA}.{spec.table}: {len(unknown)} rows with area_level '{labels.REGIO_GROOTTEKLASSE}' have an area_code "
-            f"that is not '<regio code>_<size class>' of a regio of the edition (e.g. "
-            f"{sorted(set(unknown['area_code']))[:5]}); expected codes like 'CR35_middelgroot': rebuild the marts"
+            f"{SCHEMA}.{spec.table}: {len(unknown)} rows with area_level '{labels.REGIO_GROOTTEKLASSE}' have a regio_code "
+            f"that is not a regio of the edition, or no size_class (e.g. {sorted(set(unknown['area_code']))[:5]}); "
+            "expected each size class within a regio to name both: rebuild the marts"
         )
     ordered = regios.assign(
         _indicator=regios["indicator"].map({name: i for i, name in enumerate(codebook.indicators)}).fillna(len(codebook.indicators))
@@ -516,7 +513,7 @@ def size_classes_by_regio_sheet(spec: DerivedSheet, tables: dict[str, pa.Table])
                 labels.column_label("indicator_label")]
     formats: list[str | None] = [YEAR, None, None, None, None]
     blocks = [(names.get(c, c), cells[cells["size_class"] == c]) for c in _size_class_order(cells["size_class"])]
-    blocks.append(("Regio totaal", regios.rename(columns={"area_code": "regio_code"})))
+    blocks.append(("Regio totaal", regios))  # a regio row carries its own code as regio_code
     figures = [("estimate", "schatting", ESTIMATE), ("ci_lower", "ondergrens 95%-BI", ESTIMATE),
                ("ci_upper", "bovengrens 95%-BI", ESTIMATE), ("n_respondents", "aantal respondenten", COUNT)]
     suppressed: list[tuple[int, int]] = []

@@ -1,10 +1,9 @@
 """The figures of one edition that the factsheets show, read in a handful of queries.
 
 Only the published monitor tables (schema `monitor`) are read, plus the reference seeds for
-the region (COROP) of each gemeente and the municipal changes behind a harmonised trend, and
-the size class of each gemeente in the edition (intermediate.int_gemeenten, the table that
-placed the respondents in their size class within the regio; a code that has no published
-regio_grootteklasse row is not used): aggregates only, never a respondent row. Everything is gathered up front, so that a caller
+the region (COROP) of each gemeente and the municipal changes behind a harmonised trend
+(the size class within its regio of each gemeente is a column of monitor_area_estimates):
+aggregates only, never a respondent row. Everything is gathered up front, so that a caller
 can close the warehouse connection before any file is written."""
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from monitor.presentation.labels import REGIO_GROOTTEKLASSE, regio_grootteklasse_code
+from monitor.presentation.labels import REGIO_GROOTTEKLASSE
 
 PUBLISHED = "monitor"
 HEADLINE = ("veerkracht_score", "pct_veerkrachtig")  # the two resilience figures
@@ -178,6 +177,7 @@ class EditionData:
     has_reference: bool = field(default=True)
     profiles: list[ProfileCategory] = field(default_factory=list)  # in the codebook's reporting order
     size_class_names: dict[str, str] = field(default_factory=dict)  # size class -> short Dutch name (seed)
+    size_class_areas: dict[str, tuple[str, str]] = field(default_factory=dict)  # regio_grootteklasse -> (regio, size class)
 
     def figure(self, level: str, code: str | None, indicator: str) -> Figure:
         if code is None:
@@ -220,7 +220,7 @@ def _gemeenten(conn, edition: int, estimates: pd.DataFrame) -> tuple[list[Gemeen
             if in_edition or row["gemeente_code"] in published.index:
                 regions[row["gemeente_code"]] = (row["gemeente_name"], row["corop_code"], row["corop_name"])
     codes = sorted(set(regions) | set(published.index))
-    size_classes = _size_classes(conn, edition, estimates)
+    size_classes = _size_classes(estimates)
     peers: dict[str, int] = {}
     for _, code in size_classes.values():
         peers[code] = peers.get(code, 0) + 1
@@ -237,32 +237,31 @@ def _gemeenten(conn, edition: int, estimates: pd.DataFrame) -> tuple[list[Gemeen
     return gemeenten, has_reference
 
 
-def _size_classes(conn, edition: int, estimates: pd.DataFrame) -> dict[str, tuple[str, str]]:
-    """gemeente_code -> (size class, regio_grootteklasse code) in the edition: from the table
-    that placed the respondents (intermediate.int_gemeenten), kept only where that code has a
-    published regio_grootteklasse row (so the page never names an area it cannot show)."""
-    if not _table_exists(conn, "intermediate", "int_gemeenten"):
-        return {}
+def _size_classes(estimates: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """gemeente_code -> (size class, regio_grootteklasse code) as monitor_area_estimates
+    publishes them, kept only where that code has published rows of its own (so the page
+    never names an area it cannot show)."""
     published = set(estimates.loc[estimates["area_level"] == REGIO_GROOTTEKLASSE, "area_code"])
-    rows = conn.execute(
-        """select gemeente_code, size_class, corop_code from intermediate.int_gemeenten
-           where edition = ? and size_class is not null and corop_code is not null""",
-        [edition],
-    ).fetchall()
-    out = {}
-    for gemeente_code, size_class, corop_code in rows:
-        code = regio_grootteklasse_code(corop_code, size_class)
-        if code in published:
-            out[gemeente_code] = (size_class, code)
-    return out
+    rows = estimates.loc[estimates["area_level"] == "gemeente", ["area_code", "size_class", "regio_grootteklasse_code"]]
+    return {
+        gemeente: (size_class, code)
+        for gemeente, size_class, code in rows.drop_duplicates("area_code").itertuples(index=False)
+        if code in published
+    }
+
+
+def _size_class_areas(estimates: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """regio_grootteklasse code -> (regio code, size class)."""
+    rows = estimates.loc[estimates["area_level"] == REGIO_GROOTTEKLASSE, ["area_code", "regio_code", "size_class"]]
+    return {code: (regio, size_class) for code, regio, size_class in rows.drop_duplicates("area_code").itertuples(index=False)}
 
 
 def gather_edition(conn, edition: int) -> EditionData:
     """Read everything the factsheets of `edition` need from the published tables."""
     edition = int(edition)
     estimates = conn.execute(
-        f"""select area_level, area_code, area_name, indicator, estimate, ci_lower, ci_upper,
-                   n_respondents, suppressed, suppression_reason
+        f"""select area_level, area_code, area_name, regio_code, size_class, regio_grootteklasse_code,
+                   indicator, estimate, ci_lower, ci_upper, n_respondents, suppressed, suppression_reason
             from {PUBLISHED}.monitor_area_estimates where edition = ?
             order by area_level, area_code, indicator""",
         [edition],
@@ -366,6 +365,7 @@ def gather_edition(conn, edition: int) -> EditionData:
         has_reference=has_reference,
         profiles=_profiles(profiles),
         size_class_names={k: v for k, v in size_class_names.items() if v},
+        size_class_areas=_size_class_areas(estimates),
     )
 
 

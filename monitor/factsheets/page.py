@@ -23,7 +23,6 @@ from monitor.presentation.labels import (
     area_level_label,
     group_label,
     indicator_label,
-    split_regio_grootteklasse,
     suppression_reason_label,
     type_label,
 )
@@ -907,7 +906,7 @@ def index_page(data: EditionData) -> IndexPage:
             # the size classes within the regio, in the seed's order, right under it
             within = []
             for (other_level, other_code), other_name in data.area_names.items():
-                parts = split_regio_grootteklasse(other_code) if other_level == REGIO_GROOTTEKLASSE else None
+                parts = data.size_class_areas.get(other_code) if other_level == REGIO_GROOTTEKLASSE else None
                 if parts and parts[0] == code:
                     rank = size_classes.index(parts[1]) if parts[1] in size_classes else len(size_classes)
                     within.append((rank, other_name, other_code))

@@ -22,18 +22,6 @@ AREA_LEVELS = {
 REGIO_GROOTTEKLASSE = "regio_grootteklasse"
 
 
-def regio_grootteklasse_code(corop_code: str, size_class: str) -> str:
-    """The area_code of a size class within a regio (as dbt's macro regio_grootteklasse_code):
-    CR35 + middelgroot -> CR35_middelgroot."""
-    return f"{corop_code}_{size_class}"
-
-
-def split_regio_grootteklasse(code: str) -> tuple[str, str] | None:
-    """CR35_middelgroot -> (CR35, middelgroot); None when the code has no such form."""
-    corop_code, sep, size_class = code.rpartition("_")
-    return (corop_code, size_class) if sep and corop_code and size_class else None
-
-
 # extra indicators that are not a codebook scale or group
 DERIVED_INDICATORS = {"pct_veerkrachtig": "Percentage veerkrachtig"}
 
@@ -42,6 +30,9 @@ COLUMNS = {
     "area_level": "Niveau",
     "area_code": "Gebiedscode",
     "area_name": "Gebied",
+    "regio_code": "Regiocode",
+    "size_class": "Grootteklasse",
+    "regio_grootteklasse_code": "Grootteklasse binnen regio (code)",
     "gemeente_code": "Gemeentecode",
     "gemeente_name": "Gemeente",
     "indicator": "Indicator",
