@@ -144,14 +144,18 @@ def profile_category_table(codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# Every codebook table by its name in the `raw` schema, with the function that builds it.
+TABLE_BUILDERS = {
+    "codebook_items": item_table,
+    "codebook_codes": code_table,
+    "codebook_scales": scale_table,
+    "codebook_rules": rule_table,
+    "codebook_types": type_table,
+    "codebook_profile_characteristics": profile_characteristic_table,
+    "codebook_profile_categories": profile_category_table,
+}
+
+
 def codebook_tables(codebook: Codebook) -> dict[str, pd.DataFrame]:
     """Every codebook table by its name in the `raw` schema."""
-    return {
-        "codebook_items": item_table(codebook),
-        "codebook_codes": code_table(codebook),
-        "codebook_scales": scale_table(codebook),
-        "codebook_rules": rule_table(codebook),
-        "codebook_types": type_table(codebook),
-        "codebook_profile_characteristics": profile_characteristic_table(codebook),
-        "codebook_profile_categories": profile_category_table(codebook),
-    }
+    return {name: build(codebook) for name, build in TABLE_BUILDERS.items()}

@@ -19,7 +19,7 @@ from dagster_duckdb import DuckDBResource
 from monitor.cbs import kwb_spec, kwb_variables
 from monitor.cbs.kwb import load_kwb
 from monitor.codebook import load_codebook
-from monitor.codebook.tables import codebook_tables
+from monitor.codebook.tables import TABLE_BUILDERS, codebook_tables
 from monitor.landing.survey import load_survey
 from orchestration.partitions import edition_of, editions
 from orchestration.resources import LandingZone
@@ -31,7 +31,7 @@ SURVEY_KEY = AssetKey([RAW_SCHEMA, "survey_responses"])
 KWB_KEY = AssetKey([RAW_SCHEMA, "kwb_key_figures"])
 KWB_REJECTED_KEY = AssetKey([RAW_SCHEMA, "kwb_rejected_rows"])
 KWB_COLUMNS_KEY = AssetKey([RAW_SCHEMA, "kwb_columns"])
-CODEBOOK_TABLES = tuple(codebook_tables(load_codebook()))  # raw.<name> for every codebook table
+CODEBOOK_TABLES = tuple(TABLE_BUILDERS)  # raw.<name> for every codebook table (names only: no work at import)
 
 
 @multi_asset(

@@ -73,20 +73,19 @@ paired as (
 )
 
 {%- set n = 'least(paired.n_resilient, paired.n_less_resilient)' %}
-{%- set half = '1.959964 * sqrt(paired.variance_' %}
 select
     paired.edition,
     paired.indicator,
     paired.resource_group,
     paired.indicator_kind,
-    {{ unless_suppressed('paired.estimate_resilient', n) }} as estimate_resilient,
-    {{ unless_suppressed('greatest(paired.min_value, paired.estimate_resilient - ' ~ half ~ 'resilient))', n) }} as ci_lower_resilient,
-    {{ unless_suppressed('least(paired.max_value, paired.estimate_resilient + ' ~ half ~ 'resilient))', n) }} as ci_upper_resilient,
-    paired.n_resilient,
-    {{ unless_suppressed('paired.estimate_less_resilient', n) }} as estimate_less_resilient,
-    {{ unless_suppressed('greatest(paired.min_value, paired.estimate_less_resilient - ' ~ half ~ 'less_resilient))', n) }} as ci_lower_less_resilient,
-    {{ unless_suppressed('least(paired.max_value, paired.estimate_less_resilient + ' ~ half ~ 'less_resilient))', n) }} as ci_upper_less_resilient,
-    paired.n_less_resilient,
+    {%- for group in ['resilient', 'less_resilient'] %}
+    {%- set estimate = 'paired.estimate_' ~ group %}
+    {%- set half_width = '1.959964 * sqrt(paired.variance_' ~ group ~ ')' %}
+    {{ unless_suppressed(estimate, n) }} as estimate_{{ group }},
+    {{ unless_suppressed('greatest(paired.min_value, ' ~ estimate ~ ' - ' ~ half_width ~ ')', n) }} as ci_lower_{{ group }},
+    {{ unless_suppressed('least(paired.max_value, ' ~ estimate ~ ' + ' ~ half_width ~ ')', n) }} as ci_upper_{{ group }},
+    paired.n_{{ group }},
+    {%- endfor %}
     {%- set difference = 'paired.estimate_resilient - paired.estimate_less_resilient' %}
     {%- set difference_half = '1.959964 * sqrt(paired.variance_resilient + paired.variance_less_resilient)' %}
     {{ unless_suppressed(difference, n) }} as difference,
