@@ -3,6 +3,7 @@
     monitor refresh [--edition YEAR]       run the whole pipeline, checks included
     monitor demo-data [--edition YEAR] [--seed N]   write demo landing files
     monitor fetch-cbs --year YEAR           download CBS key figures into the landing zone
+    monitor fetch-cbs-map --year YEAR       download the gemeente, wijk and buurt boundaries into the landing zone
     monitor ui [--port N]                   serve the Dagster UI on 127.0.0.1
     monitor docs                            write the dbt docs (static HTML) under the warehouse
 
@@ -101,6 +102,23 @@ def _fetch_cbs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fetch_cbs_map(args: argparse.Namespace) -> int:
+    from monitor.geo.fetch import MapFetchError, fetch_brabant_boundaries
+
+    def progress(line: str) -> None:
+        print(f"monitor fetch-cbs-map: {line}", flush=True)
+
+    try:
+        folder = fetch_brabant_boundaries(
+            args.year, settings.landing_dir(), overwrite=args.overwrite, base_url=args.base_url, progress=progress
+        )
+    except (MapFetchError, ValueError) as err:  # unreachable, refused or unexpected answer; a refused argument
+        print(f"monitor fetch-cbs-map: {err}", file=sys.stderr)
+        return 2
+    print(f"monitor fetch-cbs-map: boundaries {args.year} of Noord-Brabant written to {folder}")
+    return 0
+
+
 def _docs(args: argparse.Namespace) -> int:
     from orchestration.dbt_docs import DbtDocsError, generate_dbt_docs
 
@@ -156,6 +174,15 @@ def parser() -> argparse.ArgumentParser:
     fetch.add_argument("--overwrite", action="store_true", help="replace an existing download of that year")
     fetch.add_argument("--base-url", default=None, help="the CBS OData API or a mirror of it (default: CBS itself)")
     fetch.set_defaults(run=_fetch_cbs)
+
+    fetch_map = commands.add_parser(
+        "fetch-cbs-map", help="download a year's gemeente, wijk and buurt boundaries of Noord-Brabant into the landing zone"
+    )
+    fetch_map.add_argument("--year", type=int, required=True)
+    fetch_map.add_argument("--overwrite", action="store_true", help="replace an existing boundaries folder of that year")
+    fetch_map.add_argument("--base-url", default=None,
+                           help="the OGC API of PDOK's CBS gebiedsindelingen or a mirror of it (default: PDOK itself)")
+    fetch_map.set_defaults(run=_fetch_cbs_map)
 
     docs = commands.add_parser("docs", help="write the dbt docs (one static HTML file) to <MONITOR_WAREHOUSE>/dbt_docs/")
     docs.set_defaults(run=_docs)
