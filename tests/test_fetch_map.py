@@ -311,6 +311,18 @@ def test_an_unexpected_answer_is_refused_naming_the_url(tmp_path, answer, expect
     assert _left_in(tmp_path) == []
 
 
+def test_a_next_link_to_another_host_is_not_followed(tmp_path):
+    def elsewhere(collection, page):
+        for link in page["links"]:
+            link["href"] = link["href"].replace(PDOK_BASE_URL, "https://mirror.invalid/ogc/v1")
+        return page
+
+    with recorded_api(edit=elsewhere) as api:
+        with pytest.raises(MapFetchError, match=r"`next` link leaves 127\.0\.0\.1:\d+ for https://mirror\.invalid/"):
+            _fetch(tmp_path / "landing", api)
+    assert len(api.requests) == 1 and _left_in(tmp_path) == []
+
+
 def test_other_year_and_wijk_en_buurtkaart_names_are_handled(tmp_path):
     def edit(collection, page):
         if collection == "buurt_gegeneraliseerd":

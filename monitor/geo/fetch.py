@@ -198,6 +198,11 @@ def _download_level(level, year, codes, base_url, landing, timeout, progress) ->
             download.received += 1
             _keep(feature, level, year, wanted, kept, download, f"{page_url} (feature {number})", landing)
         url, params = _next_link(page), None  # the next link carries the whole query
+        if url and urlsplit(url).netloc != urlsplit(first_url).netloc:
+            # a mirror serving PDOK's pages unchanged would send the fetch to the internet after all
+            raise MapFetchError(_failure(level, year, landing, page_url, (
+                f"its `next` link leaves {urlsplit(first_url).netloc} for {url}; a mirror must rewrite the links "
+                "of the pages it serves to itself")))
     download.features = [kept[code] for code in sorted(kept)]
     if not download.features:
         raise MapFetchError(_failure(level, year, landing, first_url, (
