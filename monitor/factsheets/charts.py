@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
+from monitor.presentation.style import FONT_FAMILY
+
 FONT = 12  # px, in the chart's own coordinates (the SVG scales to the column width)
 
 
@@ -256,6 +258,6 @@ def interval_chart(
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-label={quoteattr(aria_label)} '
-        f'font-family="Segoe UI, Roboto, Helvetica Neue, Arial, Liberation Sans, DejaVu Sans, sans-serif" fill="#222222">'
+        f'font-family="{FONT_FAMILY}" fill="#222222">'
         f"<title>{escape(aria_label)}</title>" + "".join(out) + "</svg>"
     )

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from monitor.maps.boundaries import Boundaries, read_boundaries
 from monitor.presentation.labels import REGIO_GROOTTEKLASSE
 
 PUBLISHED = "monitor"
@@ -142,6 +143,12 @@ class SmallArea:
     below_gemeente: bool
     flag_basis: str | None = None  # monitor_below_gemeente: respondents, model or both
     direct_estimate: float | None = None  # published from 10 respondents
+    name: str | None = None  # the CBS name (area_name; None in a warehouse published before names)
+
+    @property
+    def label(self) -> str:
+        """The name to show, the code where the area has none."""
+        return self.name or self.code
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,7 @@ class EditionData:
     profiles: list[ProfileCategory] = field(default_factory=list)  # in the codebook's reporting order
     size_class_names: dict[str, str] = field(default_factory=dict)  # size class -> short Dutch name (seed)
     size_class_areas: dict[str, tuple[str, str]] = field(default_factory=dict)  # regio_grootteklasse -> (regio, size class)
+    boundaries: Boundaries | None = None  # monitor_area_boundaries of the edition (None: not read)
 
     def figure(self, level: str, code: str | None, indicator: str) -> Figure:
         if code is None:
@@ -197,6 +205,19 @@ class EditionData:
 def _table_exists(conn, schema: str, table: str) -> bool:
     sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
     return conn.execute(sql, [schema, table]).fetchone()[0] > 0
+
+
+def _name_columns(conn, table: str) -> str:
+    """`area_name` of a small-area table where the warehouse publishes it (warehouses published
+    before the names have codes only: then NULL, and the pages show the code)."""
+    present = {
+        r[0]
+        for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [PUBLISHED, table],
+        ).fetchall()
+    }
+    return "area_name" if "area_name" in present else "null as area_name"
 
 
 def _gemeenten(conn, edition: int, estimates: pd.DataFrame) -> tuple[list[Gemeente], bool]:
@@ -280,15 +301,17 @@ def gather_edition(conn, edition: int) -> EditionData:
         [edition],
     ).df()
     small = conn.execute(
-        f"""select area_level, area_code, gemeente_code, indicator, estimate, ci_lower, ci_upper,
-                   n_respondents, inhabitants, gemeente_estimate, below_gemeente, suppressed, suppression_reason
+        f"""select area_level, area_code, {_name_columns(conn, "monitor_small_area_estimates")}, gemeente_code,
+                   indicator, estimate, ci_lower, ci_upper, n_respondents, inhabitants, gemeente_estimate,
+                   below_gemeente, suppressed, suppression_reason
             from {PUBLISHED}.monitor_small_area_estimates where edition = ?
             order by gemeente_code, area_level desc, area_code, indicator""",
         [edition],
     ).df()
     flagged = conn.execute(
-        f"""select area_level, area_code, gemeente_code, indicator, estimate, ci_lower, ci_upper,
-                   n_respondents, inhabitants, gemeente_estimate, flag_basis, direct_estimate
+        f"""select area_level, area_code, {_name_columns(conn, "monitor_below_gemeente")}, gemeente_code,
+                   indicator, estimate, ci_lower, ci_upper, n_respondents, inhabitants, gemeente_estimate,
+                   flag_basis, direct_estimate
             from {PUBLISHED}.monitor_below_gemeente where edition = ?
             order by gemeente_code, indicator, area_level desc, estimate, area_code""",
         [edition],
@@ -366,6 +389,7 @@ def gather_edition(conn, edition: int) -> EditionData:
         profiles=_profiles(profiles),
         size_class_names={k: v for k, v in size_class_names.items() if v},
         size_class_areas=_size_class_areas(estimates),
+        boundaries=read_boundaries(conn, edition, PUBLISHED),
     )
 
 
@@ -413,6 +437,7 @@ def _small_areas(frame: pd.DataFrame, below_column: str | None) -> dict[str, lis
                 below_gemeente=_flag(r[below_column]) if below_column else True,
                 flag_basis=r.get("flag_basis"),
                 direct_estimate=_value(r.get("direct_estimate")),
+                name=_text(r.get("area_name")),
             )
         )
     return out

@@ -14,6 +14,7 @@ from monitor.factsheets import charts
 from monitor.factsheets import formatting as fmt
 from monitor.factsheets.charts import Panel, Point, Row
 from monitor.factsheets.data import HEADLINE, EditionData, Figure, Gemeente, ProfileCategory, SmallArea, TrendRow
+from monitor.factsheets.maps import MapFigure, gemeente_maps, missing_notes, province_maps
 from monitor.presentation.labels import (
     FLAG_BASIS,
     MIN_RESPONDENTS_TEXT,
@@ -548,6 +549,7 @@ class FlaggedRow:
     gemeente: str
     inhabitants: str
     basis: str  # what the flag rests on, in words (labels.FLAG_BASIS and the direct figure)
+    name: str = ""  # the CBS name of the wijk or buurt (its code where the tables have no name)
 
 
 @dataclass
@@ -577,7 +579,7 @@ def _wijk_chart(
         series = "signalering" if a.below_gemeente else "wijk"
         contains = a.code in with_flagged_buurt
         title = (
-            f"{a.code}: {fmt.number(f.estimate, d)} (95%-BI {fmt.interval(f.ci_lower, f.ci_upper, d)}; "
+            f"{a.code}{', ' + a.name if a.name else ''}: {fmt.number(f.estimate, d)} (95%-BI {fmt.interval(f.ci_lower, f.ci_upper, d)}; "
             f"{fmt.count(a.inhabitants)} inwoners)"
             + ("; significant onder de gemeente" if a.below_gemeente else "")
             + ("; met een gesignaleerde buurt" if contains else "")
@@ -638,6 +640,7 @@ def below_gemeente(data: EditionData, g: Gemeente) -> BelowGemeente:
             fmt.number(a.gemeente_estimate, fmt.decimals(a.indicator)),
             fmt.count(a.inhabitants),
             basis_text(a),
+            a.label,
         )
         for a in data.flagged.get(g.code, [])
     ]
@@ -689,6 +692,11 @@ class Factsheet:
     published_at: str
     run_id: str
     gap_text: str
+    maps: list[MapFigure] = field(default_factory=list)  # its buurten and its wijken
+
+    @property
+    def map_notes(self) -> list[str]:
+        return missing_notes(self.maps)
     suppressed_explanation: str = SUPPRESSED_EXPLANATION
     headline_labels: dict[str, str] = field(default_factory=lambda: {i: short_label(i) for i in HEADLINE})
 
@@ -744,6 +752,7 @@ def factsheet(data: EditionData, g: Gemeente) -> Factsheet:
         published_at=fmt.moment(data.published_at),
         run_id=data.run_id or "onbekend",
         gap_text=gap_text(),
+        maps=gemeente_maps(data, g),
     )
 
 
@@ -793,6 +802,11 @@ class IndexPage:
     run_id: str
     profiles: Profiles | None = None
     suppressed_explanation: str = SUPPRESSED_EXPLANATION
+    maps: list[MapFigure] = field(default_factory=list)  # the gemeenten of the province, per headline indicator
+
+    @property
+    def map_notes(self) -> list[str]:
+        return missing_notes(self.maps)
 
 
 PROFILE_INDICATOR = "pct_veerkrachtig"  # what the index's profile chart draws per category
@@ -920,5 +934,6 @@ def index_page(data: EditionData) -> IndexPage:
                     )
                 )
     return IndexPage(
-        data.edition, rows, context, fmt.moment(data.published_at), data.run_id or "onbekend", profiles(data)
+        data.edition, rows, context, fmt.moment(data.published_at), data.run_id or "onbekend", profiles(data),
+        maps=province_maps(data),
     )
