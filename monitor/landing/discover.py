@@ -1,5 +1,6 @@
 """Find the editions in a landing zone: `<landing>/<edition>/survey.{csv,parquet,sav}` and
-`<landing>/<edition>/kwb.csv` (or a cbsodata download folder `kwb/`)."""
+`<landing>/<edition>/kwb.csv` (or a cbsodata download folder `kwb/`), and the optional
+`<landing>/<edition>/boundaries/` (monitor.geo)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class LandingEdition:
     kwb_path: Path
     # rows or columns the CBS delivery lacks, supplied by the data engineer (monitor.cbs.supplement)
     kwb_supplement_path: Path | None = None
+    # the optional boundaries folder (monitor.geo): maps are drawn only when it is there
+    boundaries_path: Path | None = None
 
 
 def edition_folders(landing: Path) -> list[Path]:
@@ -87,6 +90,13 @@ def _kwb_supplement(folder: Path) -> Path | None:
     return path if path.is_file() else None
 
 
+def _boundaries_folder(folder: Path) -> Path | None:
+    from monitor.geo import BOUNDARIES_DIR
+
+    path = folder / BOUNDARIES_DIR
+    return path if path.is_dir() else None
+
+
 def find_editions(landing: Path, only: list[int] | None = None) -> list[LandingEdition]:
     """Every edition folder in the landing zone (or only the requested ones), with its files."""
     folders = {int(p.name): p for p in edition_folders(landing)}
@@ -99,6 +109,9 @@ def find_editions(landing: Path, only: list[int] | None = None) -> list[LandingE
     if not wanted:
         raise LandingError(f"{landing}: no edition folders (expected folders named like 2018/)")
     return [
-        LandingEdition(e, folders[e], _survey_file(folders[e]), _kwb_file(folders[e]), _kwb_supplement(folders[e]))
+        LandingEdition(
+            e, folders[e], _survey_file(folders[e]), _kwb_file(folders[e]), _kwb_supplement(folders[e]),
+            _boundaries_folder(folders[e]),
+        )
         for e in wanted
     ]

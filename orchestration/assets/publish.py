@@ -32,6 +32,7 @@ EDITION_TABLES = {
     "monitor_small_area_validation": "Small-area model against the direct estimates per gemeente.",
     "monitor_profiles": "Who is resilient: figures per background characteristic and category, and the composition of the resilient and the less resilient.",
     "monitor_resources_by_resilience": "The resources of the resilient and the less resilient, and their difference.",
+    "monitor_area_boundaries": "The boundaries of the gemeenten, wijken and buurten the maps are drawn from (WKB, EPSG:28992).",
 }
 WHOLE_TABLES = {"monitor_trend": "Change between consecutive editions."}
 LOG_TABLE = "monitor_publication_log"
@@ -39,7 +40,7 @@ LOG_TABLE = "monitor_publication_log"
 BELOW_GEMEENTE_VIEW = f"""
     create or replace view {PUBLISHED}.monitor_below_gemeente as
     select
-        s.edition, s.gemeente_code, g.area_name as gemeente_name, s.area_level, s.area_code,
+        s.edition, s.gemeente_code, g.area_name as gemeente_name, s.area_level, s.area_code, s.area_name,
         s.indicator, s.estimate, s.ci_lower, s.ci_upper, s.gemeente_estimate, s.flag_basis, s.n_respondents,
         s.direct_estimate, s.own_weight, s.inhabitants
     from {PUBLISHED}.monitor_small_area_estimates as s

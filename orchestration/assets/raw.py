@@ -20,6 +20,8 @@ from monitor.cbs import kwb_spec, kwb_variables
 from monitor.cbs.kwb import load_kwb
 from monitor.codebook import load_codebook
 from monitor.codebook.tables import TABLE_BUILDERS, codebook_tables
+from monitor.geo.boundaries import COLUMNS as BOUNDARY_COLUMNS
+from monitor.geo.boundaries import load_boundaries
 from monitor.landing.survey import load_survey
 from orchestration.partitions import edition_of, editions
 from orchestration.resources import LandingZone
@@ -31,6 +33,10 @@ SURVEY_KEY = AssetKey([RAW_SCHEMA, "survey_responses"])
 KWB_KEY = AssetKey([RAW_SCHEMA, "kwb_key_figures"])
 KWB_REJECTED_KEY = AssetKey([RAW_SCHEMA, "kwb_rejected_rows"])
 KWB_COLUMNS_KEY = AssetKey([RAW_SCHEMA, "kwb_columns"])
+BOUNDARIES_KEY = AssetKey([RAW_SCHEMA, "area_boundaries"])
+# DuckDB types of raw.area_boundaries, declared so that an edition without boundaries (no rows)
+# still gives dbt a table with a BLOB geometry
+BOUNDARY_TYPES = {"int64": "bigint", "string": "varchar", "object": "blob", "bool": "boolean"}
 CODEBOOK_TABLES = tuple(TABLE_BUILDERS)  # raw.<name> for every codebook table (names only: no work at import)
 
 
@@ -184,3 +190,42 @@ def raw_kwb_key_figures(context: AssetExecutionContext, landing: LandingZone, wa
     )
     yield MaterializeResult(asset_key=KWB_REJECTED_KEY, metadata={"rows": len(rejected)})
     yield MaterializeResult(asset_key=KWB_COLUMNS_KEY, metadata={"rows": len(columns), "absent": MetadataValue.json(absent)})
+
+
+@asset(
+    key=BOUNDARIES_KEY,
+    partitions_def=editions,
+    group_name=GROUP,
+    kinds={"duckdb", "geojson"},
+    description=(
+        "raw.area_boundaries: each edition's optional boundaries (`<edition>/boundaries/`: PDOK GeoJSON "
+        "or the CBS wijk- en buurtkaart GeoPackage), one row per gemeente, wijk and buurt delivered: code, "
+        "CBS name, geometry (WKB, EPSG:28992; repaired when shapely could, else the reason in `problem`), "
+        "the CRS the file declares and where it came from. No rows when none were delivered: the refresh "
+        "then publishes everything without maps. Guarded by the raw GX check raw_area_boundaries_contract."
+    ),
+)
+def raw_area_boundaries(context: AssetExecutionContext, landing: LandingZone, warehouse: DuckDBResource) -> MaterializeResult:
+    found = landing.edition(edition_of(context))
+    loaded = load_boundaries(found.boundaries_path, found.edition)
+    columns = ", ".join(f"{name} {BOUNDARY_TYPES[kind]}" for name, kind in BOUNDARY_COLUMNS.items())
+    with warehouse.get_connection() as conn:
+        conn.execute(f"create schema if not exists {RAW_SCHEMA}")
+        conn.execute(f"create table if not exists {RAW_SCHEMA}.area_boundaries ({columns})")
+        rows = replace_edition_rows(conn, RAW_SCHEMA, "area_boundaries", loaded.frame, found.edition)
+    by_type = loaded.frame["region_type"].value_counts().to_dict()
+    where = found.boundaries_path or f"{found.folder}/boundaries (not there: no maps for this edition)"
+    context.log.info(f"edition {found.edition}: {rows:,} boundaries ({by_type or 'none'}) from {where}")
+    return MaterializeResult(
+        metadata={
+            "rows": rows,
+            "folder": str(where),
+            "files": MetadataValue.json(loaded.files),
+            "rows_by_region_type": MetadataValue.json(by_type),
+            "repaired": int(loaded.frame["repaired"].sum()),
+            "unusable_geometries": int(loaded.frame["problem"].notna().sum()),
+            "water_features_left_out": loaded.water_features,
+            "features_merged_by_code": loaded.merged_features,
+            "ignored_layers": MetadataValue.json(loaded.ignored_layers),
+        }
+    )

@@ -19,6 +19,7 @@ VALIDATION_KEY = audit_key("monitor_small_area_validation")
 INPUTS = [
     AssetKey(["intermediate", "int_small_area_covariates"]),
     AssetKey(["intermediate", "int_respondent_indicators"]),
+    AssetKey(["intermediate", "int_area_names"]),
     AssetKey(["staging", "stg_survey__respondents"]),
     audit_key("monitor_area_estimates"),
     WEIGHTS_KEY,
@@ -46,6 +47,25 @@ DIRECT_SQL = """
     where edition = ? and area_level in ('provincie', 'gemeente') and indicator in (select unnest(?))
     order by area_level, area_code, indicator
 """
+# the names every table and page shows beside the codes (methodology section 12)
+NAMES_SQL = """
+    select area_level, area_code, area_name, gemeente_name, name_source
+    from intermediate.int_area_names
+    where edition = ? and area_level in ('wijk', 'buurt')
+"""
+
+
+def _named(estimates: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+    """The estimates with area_name, gemeente_name and name_source after area_code. Every wijk
+    and buurt has a row in int_area_names (its code where no source names it)."""
+    named = estimates.merge(names, on=["area_level", "area_code"], how="left", validate="many_to_one")
+    named["area_name"] = named["area_name"].fillna(named["area_code"])
+    named["name_source"] = named["name_source"].fillna("code")
+    order = list(estimates.columns)
+    at = order.index("area_code") + 1
+    return named[order[:at] + ["area_name", "gemeente_name", "name_source"] + order[at:]]
+
+
 def _without_small_direct_figures(estimates: pd.DataFrame) -> pd.DataFrame:
     """The direct estimate beside the model one is a direct figure too: not published on
     fewer than 10 respondents (methodology section 6)."""
@@ -80,7 +100,7 @@ def _validation_summary(validation: pd.DataFrame) -> pd.DataFrame:
             kinds={"duckdb", "python"},
             description=(
                 "audit.monitor_small_area_estimates (published as monitor.monitor_small_area_estimates): veerkracht_score and pct_veerkrachtig for every wijk and "
-                "buurt of the layout, model-based (CBS covariates + gemeente), benchmarked to the gemeente direct "
+                "buurt of the layout (named: area_name, gemeente_name, name_source from intermediate.int_area_names), model-based (CBS covariates + gemeente), benchmarked to the gemeente direct "
                 "estimate, with a 95 % interval, the weight of the area's own respondents (own_weight) and the "
                 "below_gemeente flag with what it rests on (flag_basis: respondents, model or both); the published "
                 "view monitor.monitor_below_gemeente lists the flagged areas per gemeente."
@@ -103,8 +123,9 @@ def small_area_estimates_asset(context: AssetExecutionContext, warehouse: DuckDB
         respondents = conn.execute(RESPONDENTS_SQL, [edition]).df()
         areas = conn.execute(AREAS_SQL, [edition]).df()
         direct = conn.execute(DIRECT_SQL, [edition, list(INDICATORS)]).df()
+        names = conn.execute(NAMES_SQL, [edition]).df()
     result = small_area_estimates(respondents, areas, direct)
-    published = _without_small_direct_figures(result.estimates)
+    published = _named(_without_small_direct_figures(result.estimates), names)
     summary = _validation_summary(result.validation)
     with warehouse.get_connection() as conn:
         rows = replace_edition_rows(conn, AUDIT, "monitor_small_area_estimates", published, edition)

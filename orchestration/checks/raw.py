@@ -9,15 +9,16 @@ import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
+    MetadataValue,
     asset_check,
 )
 from dagster_duckdb import DuckDBResource
 
-from data_quality.suites import raw_kwb_key_figures, raw_survey_responses
+from data_quality.suites import raw_area_boundaries, raw_kwb_key_figures, raw_survey_responses
 from monitor.cbs import kwb_variables
 from monitor.codebook import load_codebook
 from monitor.reference import brabant_gemeenten
-from orchestration.assets.raw import KWB_COLUMNS_KEY, KWB_KEY, KWB_REJECTED_KEY, SURVEY_KEY
+from orchestration.assets.raw import BOUNDARIES_KEY, KWB_COLUMNS_KEY, KWB_KEY, KWB_REJECTED_KEY, SURVEY_KEY
 from orchestration.checks.kwb_report import unusable_rows_result
 from orchestration.checks.results import check_result, data_docs_dir
 from orchestration.partitions import edition_of, editions
@@ -176,3 +177,55 @@ def raw_survey_responses_contract(
         docs_dir=data_docs_dir(context),
     )
     return check_result(context, outcomes)
+
+
+def _brabant_regions(warehouse: DuckDBResource, edition: int) -> pd.DataFrame:
+    """The gemeenten, wijken and buurten of the Brabant gemeenten of the edition in the key figures."""
+    codes = brabant_gemeenten(edition)["gemeente_code"].tolist()
+    with warehouse.get_connection() as conn:
+        return conn.execute(
+            "select lower(region_type) as region_type, region_code from raw.kwb_key_figures "
+            "where edition = ? and region_type in ('Gemeente', 'Wijk', 'Buurt') and gemeente_code in (select unnest(?))",
+            [edition, codes],
+        ).df()
+
+
+@asset_check(
+    asset=BOUNDARIES_KEY,
+    name="raw_area_boundaries_contract",
+    blocking=True,
+    partitions_def=editions,
+    additional_deps=[KWB_KEY],
+    description=(
+        "GX suite raw_area_boundaries: the boundary files declare EPSG:28992, every code is a CBS code of its level "
+        "and unique, every geometry is a valid polygon (repaired where shapely could, else refused with the code). "
+        "Lists in its metadata (`coverage`) the gemeenten, wijken and buurten of the key figures without a "
+        "geometry. Passes without a word of GX when no boundaries were delivered (the maps are then left out)."
+    ),
+)
+def raw_area_boundaries_contract(
+    context: AssetCheckExecutionContext, landing: LandingZone, warehouse: DuckDBResource
+) -> AssetCheckResult:
+    found = landing.edition(edition_of(context))
+    with warehouse.get_connection() as conn:
+        rows = conn.execute(
+            f"select {', '.join(raw_area_boundaries.COLUMNS)} from raw.area_boundaries where edition = ?", [found.edition]
+        ).df()
+    if rows.empty:
+        return AssetCheckResult(
+            passed=True,
+            metadata={"boundaries": f"none delivered in {found.folder / 'boundaries'}: the pages and the kaartenboek say the maps are missing"},
+        )
+    from data_quality.runner import validate_frame  # imports great_expectations (slow)
+
+    coverage = raw_area_boundaries.coverage(rows, _brabant_regions(warehouse, found.edition))
+    outcome = validate_frame(
+        rows, raw_area_boundaries.SUITE_NAME, f"{found.boundaries_path} (edition {found.edition})",
+        raw_area_boundaries.build_suite(), docs_dir=data_docs_dir(context),
+    )
+    missing = {kind: len(c.get("missing", [])) for kind, c in coverage.items() if c["delivered"]}
+    return check_result(context, [outcome], metadata={
+        "coverage": MetadataValue.json(coverage),
+        "areas_without_geometry": MetadataValue.json(missing),
+        "repaired_geometries": MetadataValue.json(rows.loc[rows["repaired"], "region_code"].tolist()),
+    })

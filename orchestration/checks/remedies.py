@@ -56,6 +56,13 @@ BY_CHECK = {
         "covariates. To use them after all, put the rows or columns in <landing>/{edition}/kwb_supplement.csv "
         "(see the README, CBS key figures) and refresh the edition. "
     ),
+    "raw_area_boundaries_contract": (
+        "The boundaries in <landing>/{edition}/boundaries/ cannot be drawn: a file in another CRS than "
+        "EPSG:28992 (RD New), a code that is not a CBS code of its level, or a geometry beyond repair (all named "
+        "above). Download them again with `monitor fetch-cbs-map --year {edition} --overwrite`, or correct the "
+        "file (e.g. reproject to EPSG:28992 with ogr2ogr -t_srs EPSG:28992), or remove the boundaries folder to "
+        "publish the edition without maps; then run `monitor refresh --edition {edition}` again. "
+    ),
     "calibration_weights_contract": (
         "The calibration weights miss a CBS margin or the trimming bound. The failing raking domains "
         "and margins are in weighting.raking_domains and weighting.raking_margins (edition {edition}); "

@@ -31,7 +31,8 @@ def _advice_metadata(context: AssetCheckExecutionContext, passed: bool) -> dict:
     return {"stage": guidance.stage, **({} if passed else {"what_to_do": MetadataValue.text(guidance.what_to_do)})}
 
 
-def check_result(context: AssetCheckExecutionContext, outcomes: list[SuiteOutcome]) -> AssetCheckResult:
+def check_result(context: AssetCheckExecutionContext, outcomes: list[SuiteOutcome], metadata: dict | None = None) -> AssetCheckResult:
+    """The outcomes as one check result; `metadata` adds what the suites alone do not show."""
     passed = all(o.success for o in outcomes)
     for outcome in outcomes:
         log = context.log.info if outcome.success else context.log.error
@@ -54,5 +55,6 @@ def check_result(context: AssetCheckExecutionContext, outcomes: list[SuiteOutcom
             ),
             **_advice_metadata(context, passed),
             **_docs_metadata(outcomes),
+            **(metadata or {}),
         },
     )

@@ -166,13 +166,14 @@ all_changes as (
 ),
 
 names as (
-    select edition, area_level, area_code, area_name from {{ ref('int_areas') }}
+    select edition, area_level, area_code, area_name, gemeente_name from {{ ref('int_area_names') }}
 )
 
 select
     all_changes.area_level,
     all_changes.area_code,
     coalesce(names.area_name, all_changes.area_code) as area_name,
+    names.gemeente_name,
     all_changes.indicator,
     all_changes.edition_from,
     all_changes.edition_to,

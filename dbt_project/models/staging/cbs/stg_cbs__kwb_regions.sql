@@ -20,6 +20,9 @@ select
         when kwb.region_type = 'Buurt' then 'WK' || substr(kwb.region_code, 3, 6)
     end as wijk_code,
     brabant.gemeente_name,
+    -- the CBS name of the region where the delivery has one: a cbsodata download carries it in
+    -- WijkenEnBuurten, a StatLine CSV export usually only the code there (then NULL)
+    case when upper(trim(kwb.region_label)) <> kwb.region_code then trim(kwb.region_label) end as cbs_name,
     brabant.corop_code,
     brabant.corop_name,
     kwb.AantalInwoners as inhabitants,
