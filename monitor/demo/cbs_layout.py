@@ -35,6 +35,9 @@ class RealLayout:
     unusable: pd.DataFrame  # gemeente_code, gemeente_name, reason
     unequal_counts: pd.DataFrame  # gemeente_code, synthetic_buurten, real_buurten (where they differ)
     rejected_rows: int  # rows of the whole file the loader rejected
+    # every gemeente, wijk and buurt code of the file within the demo layout's gemeenten, rejected
+    # rows by their row key (the demo boundaries are drawn on these codes)
+    codes: tuple[str, ...] = ()
 
     def describe(self, keep_unusable: bool, respondents: int) -> dict:
         """What the truth file and the summary record about the mapping."""
@@ -98,10 +101,14 @@ def read_real_layout(path: Path, edition: int, layout: Layout) -> RealLayout:
             f"cbs_layout {path}: none of the {len(unusable)} gemeenten of the {edition} demo layout has an "
             f"accepted Gemeente row and Buurt rows in it; expected the CBS export of {edition} with Noord-Brabant"
         )
+    rejected_keys = load.rejected.get("WijkenEnBuurten", pd.Series(dtype=str)).astype(str).str.strip()
+    keys = pd.concat([frame["region_code"], rejected_keys])
+    in_layout = keys.str[:2].isin(["GM", "WK", "BU"]) & ("GM" + keys.str[2:6]).isin(layout.gemeenten.gemeente_code)
     return RealLayout(
         source=path,
         buurt_map=buurt_map,
         unusable=pd.DataFrame(unusable, columns=["gemeente_code", "gemeente_name", "reason"]),
         unequal_counts=pd.DataFrame(unequal, columns=["gemeente_code", "synthetic_buurten", "real_buurten"]),
         rejected_rows=len(load.rejected),
+        codes=tuple(sorted(set(keys[in_layout]))),
     )

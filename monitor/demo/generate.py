@@ -29,6 +29,7 @@ from monitor import settings
 from monitor.codebook import Codebook, load_codebook
 from monitor.demo import items as item_model
 from monitor.demo import trend
+from monitor.demo.boundaries import boundary_paths, edition_boundaries, real_layout_boundaries, write_boundaries
 from monitor.demo.cbs_layout import RealLayout, read_real_layout
 from monitor.demo.habits import CLEAN, KwbHabits, absent_variables, habits_of, write_kwb
 from monitor.demo.kwb import buurt_traits, simulate_buurt_figures, statline_frame
@@ -66,7 +67,7 @@ from monitor.demo.truth import (
 )
 from monitor.reference import SEEDS
 
-GENERATOR_VERSION = "2.3.0"
+GENERATOR_VERSION = "2.4.0"
 GEMEENTE_EFFECT_STREAM, ITEM_MODEL_STREAM = 3, 4  # persistent streams (seed, stream)
 # The complete resource answers of the adults who were not asked (the profile truth of the
 # resource groups needs everybody's): a stream of its own (seed, edition, stream), so that the
@@ -85,6 +86,7 @@ class DemoEdition:
     survey_path: Path
     truth_path: Path
     summary: dict = field(default_factory=dict)
+    boundaries_dir: Path | None = None  # <landing>/<edition>/boundaries (monitor.geo)
 
 
 def _check_arguments(edition: int, n_respondents: int, population_fraction: float, survey_format: str) -> None:
@@ -421,7 +423,8 @@ def generate_demo_edition(
     survey_path = landing_dir / str(edition) / f"survey.{survey_format}"
     truth_path = truth_dir / str(edition) / "truth.json"
     others = [survey_path.with_suffix(f".{f}") for f in SURVEY_FORMATS if f != survey_format]
-    _refuse_overwrite([kwb_path, survey_path, truth_path], overwrite)
+    boundaries_paths = boundary_paths(kwb_path.parent)
+    _refuse_overwrite([kwb_path, survey_path, truth_path, *boundaries_paths.values()], overwrite)
     present = [path for path in others if path.exists()]
     if present:  # two survey files would make the landing folder ambiguous
         raise FileExistsError(f"{present[0]} exists; remove it before writing the survey as {survey_format}")
@@ -431,6 +434,9 @@ def generate_demo_edition(
     layout = build_layout(edition, seed)
     real = read_real_layout(cbs_layout, edition, layout) if cbs_layout is not None else None
     habits = habits_of(edition) if kwb_habits and real is None else CLEAN  # a real file has its own habits
+    # synthetic shapes on the codes of kwb.csv (boundaries.py; their own random streams)
+    boundaries = real_layout_boundaries(layout, seed, list(real.codes)) if real is not None \
+        else edition_boundaries(layout, seed)
     without_respondents = list(habits.damaged_gemeenten)
     if real is not None and not keep_unusable_respondents:
         without_respondents += list(real.unusable["gemeente_code"])
@@ -478,6 +484,7 @@ def generate_demo_edition(
     else:
         write_kwb(statline_frame(layout, figures), kwb_path, edition, habits)
     write_survey(survey, survey_path, survey_format, codebook, edition)
+    write_boundaries(boundaries, kwb_path.parent)
     write_truth_json(truth, truth_path)
     summary = {
         "gemeenten": len(layout.gemeenten),
@@ -487,8 +494,10 @@ def generate_demo_edition(
         "adults": truth["province"]["adults"],
         "simulated_adults": len(persons),
         "respondents": len(survey),
+        "boundaries": {level: len(frame) for level, frame in boundaries.levels().items()},
         **kwb_record,
         "damaged_gemeenten": {g["code"]: f"{g['name']}: {g['respondents']} respondents "
                               f"({g['dropped_respondents']} dropped)" for g in truth["damaged_gemeenten"]},
     }
-    return DemoEdition(edition, kwb_path, survey_path, truth_path, summary)
+    return DemoEdition(edition, kwb_path, survey_path, truth_path, summary,
+                       boundaries_dir=boundaries_paths["gemeente"].parent)
