@@ -256,6 +256,18 @@ EDITION_COUNTS = [
         "where below_gemeente group by 1 order by 1",
         "wijk(en)/buurt(en) significantly below their gemeente (monitor.monitor_below_gemeente)",
     ),
+    (
+        "monitor.monitor_small_area_estimates",
+        "select edition, count(distinct area_code) filter (where name_source = 'code') "
+        "from monitor.monitor_small_area_estimates group by 1 order by 1",
+        "wijk(en)/buurt(en) without a name in the key figures or the boundaries (shown by their code)",
+    ),
+    (
+        "monitor.monitor_area_boundaries",
+        "select e.edition, count(b.area_code) from (select distinct edition from monitor.monitor_area_estimates) as e "
+        "left join monitor.monitor_area_boundaries as b using (edition) group by 1 order by 1",
+        "gemeenten, wijken and buurten with a boundary on the maps (0: no boundaries delivered, no maps)",
+    ),
 ]
 
 

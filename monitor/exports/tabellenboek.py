@@ -367,6 +367,7 @@ TRANSLATED_COLUMNS = {
     "indicator_kind": labels.indicator_kind_label,
     "comparability": labels.comparability_label,
     "flag_basis": lambda value: labels.FLAG_BASIS.get(value, value),
+    "name_source": lambda value: labels.NAME_SOURCE.get(value, value),
 }
 # direct figures withheld on fewer than MIN_RESPONDENTS respondents in tables without a
 # suppressed flag for them (the small-area model figure beside it is published)

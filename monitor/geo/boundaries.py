@@ -44,7 +44,7 @@ NAME_COLUMNS = {
 }
 WATER_COLUMN = "water"  # case-insensitive; JA = a water-only feature of the wijk- en buurtkaart
 # a GeoPackage layer's region type from its name: gemeente_2017_v3, gemeenten, buurt_2020_v1, ...
-LAYER_NAME = re.compile(r"^(?:cbs_)?(gemeente|wijk|buurt)(?:en)?(?:_.*)?$", re.IGNORECASE)
+LAYER_NAME = re.compile(r"^(?:cbs_)?(gemeente|wijk|buurt)(?:e?n)?(?:_.*)?$", re.IGNORECASE)
 EXPECTED_CRS = f"EPSG:{EPSG}"
 COLUMNS = {
     "edition": "int64",

@@ -35,6 +35,7 @@ COLUMNS = {
     "regio_grootteklasse_code": "Grootteklasse binnen regio (code)",
     "gemeente_code": "Gemeentecode",
     "gemeente_name": "Gemeente",
+    "name_source": "Bron van de naam",
     "indicator": "Indicator",
     "indicator_label": "Indicator (omschrijving)",
     "estimate": "Schatting",
@@ -168,6 +169,14 @@ FLAG_BASIS = {
     "respondents": "eigen respondenten",
     "model": "model (CBS-kenmerken)",
     "respondents and model": "eigen respondenten en model",
+}
+
+# where a wijk or buurt name comes from (intermediate.int_area_names, methodology section 12)
+NAME_SOURCE = {
+    "reference": "referentiebestand van de monitor",
+    "cbs_key_figures": "CBS Kerncijfers wijken en buurten",
+    "boundaries": "CBS-grenzen (wijk- en buurtkaart / PDOK)",
+    "code": "geen naam bekend: de CBS-code",
 }
 
 MIN_RESPONDENTS_TEXT = "minder dan 10 respondenten"
