@@ -74,6 +74,8 @@ def assert_one_valid_shape_per_code(read: dict, codes: dict[str, set[str]]) -> N
 
 
 def assert_children_tile_parents(read: dict) -> None:
+    for level in LEVELS:  # neighbours share their edges exactly, so a map can simplify them together
+        assert shapely.coverage_is_valid(np.array(list(_shapes(read, level).values()))), level
     for child_level, parent_level in (("buurt", "wijk"), ("wijk", "gemeente")):
         parents = _shapes(read, parent_level)
         children: dict[str, list] = {}

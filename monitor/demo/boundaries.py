@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from monitor.demo.layout import EDITIONS, Layout, build_base_layout, build_layout, gemeente_changes
+from monitor.demo.layout import BASE_LAYOUT_YEAR, EDITIONS, Layout, build_base_layout, build_layout, gemeente_changes
 from monitor.geo import BOUNDARIES_DIR, CODE_PROPERTY, CRS_MEMBER, GEOJSON_FILES, NAME_PROPERTY
-from monitor.reference import SEEDS
+from monitor.reference import brabant_gemeenten
 
 GEOMETRY_STREAM, NAME_STREAM, REAL_LAYOUT_STREAM = 6, 7, 8  # random streams (seed, stream)
 GRID = 1.0  # metres: coordinates are whole metres, as in PDOK's generalised files
@@ -150,7 +150,13 @@ def _tile(parent, n: int, rng: np.random.Generator, steps: int = LLOYD_STEPS_INN
     return _cells(_relax(_points_in(parent, n, rng), parent, steps), parent)
 
 
-def _snap_coverage(cells: np.ndarray) -> np.ndarray:
+def _groups(keys: np.ndarray) -> list[np.ndarray]:
+    """The positions of each distinct key, by key (a groupby without the pandas overhead)."""
+    order = np.argsort(keys, kind="stable")
+    return np.split(order, np.flatnonzero(keys[order][1:] != keys[order][:-1]) + 1)
+
+
+def _snap_coverage(cells: np.ndarray, labels: list[str]) -> np.ndarray:
     """The cells (a tiling, in floating point) on the GRID as an exact coverage: the boundary
     lines noded on the grid and polygonised; each cell is the union of the faces inside it.
     Neighbours then share every vertex, so unions of them have no slivers."""
@@ -166,11 +172,12 @@ def _snap_coverage(cells: np.ndarray) -> np.ndarray:
     if len(unowned):
         owner[unowned] = tree.query_nearest(inner[unowned], all_matches=False)[1]
     snapped = np.empty(len(cells), dtype=object)
-    for i, group in pd.Series(np.arange(len(faces))).groupby(owner):
-        snapped[i] = shapely.coverage_union_all(faces[group.to_numpy()])
-    empty = [i for i in range(len(cells)) if snapped[i] is None]
-    if empty:  # a cell smaller than the grid: cannot happen with relaxed cells, but say which
-        raise ValueError(f"demo boundaries: cells {empty} vanished on the {GRID} m grid; try another seed")
+    for group in _groups(owner):  # most cells are one face
+        snapped[owner[group[0]]] = faces[group[0]] if len(group) == 1 else shapely.coverage_union_all(faces[group])
+    empty = [labels[i] for i in range(len(cells)) if snapped[i] is None]
+    if empty:  # a cell smaller than the grid: not seen with relaxed cells, but say which
+        raise ValueError(f"demo boundaries: the shapes of {empty} vanished on the {GRID} m grid; "
+                         "use another seed and report it")
     return snapped
 
 
@@ -187,12 +194,13 @@ def _corop_regions() -> dict[str, shapely.Geometry]:
 
 
 def _corop_of(codes: list[str]) -> dict[str, str]:
-    seed = pd.read_csv(SEEDS / "brabant_gemeenten.csv", dtype=str).drop_duplicates("gemeente_code")
-    corop = seed.set_index("gemeente_code")["corop_code"]
-    missing = [c for c in codes if c not in corop.index]
+    """The COROP region of the base layout's gemeenten (seed brabant_gemeenten)."""
+    seed = brabant_gemeenten(BASE_LAYOUT_YEAR).set_index("gemeente_code")["corop_code"]
+    missing = [c for c in codes if c not in seed.index]
     if missing:
-        raise ValueError(f"dbt_project/seeds/brabant_gemeenten.csv has no COROP region for {missing}")
-    return {c: corop[c] for c in codes}
+        raise ValueError(f"dbt_project/seeds/brabant_gemeenten.csv has no COROP region for {missing} "
+                         f"in {BASE_LAYOUT_YEAR}; add them (the demo boundaries place gemeenten by region)")
+    return {c: seed[c] for c in codes}
 
 
 def merger_groups(seed: int) -> list[list[str]]:
@@ -326,7 +334,7 @@ def _buurt_names(wijk_name: str, inhabitants: np.ndarray, used: set[str], namer:
 class _BaseGeometry:
     buurt_shapes: np.ndarray  # per area (base buurt row)
     buurt_names: list[str]
-    wijk_shapes: dict[str, shapely.Geometry]  # base wijk code ->
+    wijk_shapes: dict[str, shapely.Geometry]  # base wijk code -> its shape (the union of its buurten)
     wijk_names: dict[str, str]
 
 
@@ -372,9 +380,9 @@ def base_geometry(seed: int) -> _BaseGeometry:
                 wijk_names[wijk] = wijk_name
                 for i, name in zip(rows, _buurt_names(wijk_name, inhabitants[rows], used_buurt[scope[code]], namer)):
                     buurt_names[i] = name
-    shapes = _snap_coverage(leaves)
-    wijk_shapes = {wijk: shapely.coverage_union_all(shapes[rows.index])
-                   for wijk, rows in buurten.groupby("wijk_code", sort=True)}
+    shapes = _snap_coverage(leaves, list(buurten.buurt_code))
+    wijk_of = buurten.wijk_code.to_numpy()
+    wijk_shapes = {wijk_of[rows[0]]: shapely.coverage_union_all(shapes[rows]) for rows in _groups(wijk_of)}
     return _BaseGeometry(shapes, buurt_names, wijk_shapes, wijk_names)
 
 
@@ -437,7 +445,7 @@ def real_layout_boundaries(layout: Layout, seed: int, codes: list[str]) -> Bound
             keys.extend((gemeente, wijk, b) for b in in_wijk)
             names |= dict(zip(in_wijk, _buurt_names(wijk_name, np.full(len(in_wijk), TINY_BUURT + 1), used_buurt,
                                                     namer)))
-    shapes = _snap_coverage(np.array(leaves, dtype=object))
+    shapes = _snap_coverage(np.array(leaves, dtype=object), [b or w or g for g, w, b in keys])
     keyed = pd.DataFrame(keys, columns=["gemeente", "wijk", "buurt"]).assign(geometry=list(shapes))
 
     def level(column: str, name_of) -> pd.DataFrame:

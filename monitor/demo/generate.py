@@ -5,7 +5,9 @@ planted -> complete answers of everybody (the truth) -> weak buurten planted -> 
 response -> survey with gaps -> the profiles' truth (`profiles.py`; the resource answers of
 those not asked from a stream of their own) -> the KWB file written with the edition's habits
 (`habits.py`: a subset of columns, a damaged gemeente without respondents, `.` in whole
-columns), or a real CBS export copied and the survey placed on its layout (`cbs_layout.py`).
+columns), or a real CBS export copied and the survey placed on its layout (`cbs_layout.py`) -> the
+boundaries of the edition's areas (`boundaries.py`: synthetic shapes and wijk and buurt names,
+on the real export's codes with `cbs_layout`).
 
 What persists across the editions of a seed (streams spawned from the seed alone): the areas
 (base layout, buurt sizes and their growth, hidden traits, the character of the CBS figures),
