@@ -19,6 +19,7 @@ from test_cbs_loader import CBS_DIR
 from data_quality.suites import raw_area_boundaries
 from monitor.geo import CRS_MEMBER
 from monitor.geo.boundaries import BoundaryFileError, load_boundaries
+from orchestration.refresh import render_summary
 
 GEO_2017 = CBS_DIR / "geo" / "gemeenten_2017_noord_brabant.geojson"
 real_outlines = pytest.mark.skipif(not GEO_2017.is_file(), reason=f"real gemeente outlines not found: {GEO_2017}")
@@ -198,3 +199,46 @@ def test_coverage_lists_the_areas_of_the_key_figures_without_a_geometry():
                                     "missing": ["GM0796"], "not_in_key_figures": 1}
     assert coverage["wijk"] == {"delivered": False, "areas_in_key_figures": 1}
     assert coverage["buurt"]["missing"] == ["BU08550001"]
+
+
+# -- through the refresh: the demo edition's boundaries (monitor/demo/boundaries.py) ---------
+
+def _delivered(landing, edition: int, level_file: str) -> dict[str, str]:
+    collection = json.loads((landing / str(edition) / "boundaries" / level_file).read_text(encoding="utf-8"))
+    return {f["properties"]["statcode"]: f["properties"]["statnaam"] for f in collection["features"]}
+
+
+@pytest.mark.pipeline
+def test_every_area_of_the_demo_edition_is_published_with_its_boundary(built_demo):
+    from conftest import EDITION
+
+    regions = built_demo.query(
+        "select region_type as area_level, region_code as area_code from staging.stg_cbs__kwb_regions where edition = ?",
+        [EDITION])
+    published = built_demo.query(
+        "select area_level, area_code, area_name, geometry from monitor.monitor_area_boundaries where edition = ?", [EDITION])
+    assert sorted(map(tuple, published[["area_level", "area_code"]].to_numpy())) == sorted(map(tuple, regions.to_numpy()))
+    geometries = shapely.from_wkb(published["geometry"].map(bytes).tolist())
+    assert shapely.is_valid(geometries).all()
+    assert published["area_name"].notna().all()
+
+
+@pytest.mark.pipeline
+def test_wijk_and_buurt_names_come_from_the_boundaries_when_the_key_figures_have_codes_only(built_demo):
+    from conftest import EDITION
+
+    estimates = built_demo.query(
+        "select distinct area_level, area_code, area_name, gemeente_code, gemeente_name, name_source "
+        "from monitor.monitor_small_area_estimates where edition = ?", [EDITION])
+    assert set(estimates["name_source"]) == {"boundaries"}  # the demo kwb.csv names no wijk or buurt
+    buurten = estimates[estimates["area_level"] == "buurt"]
+    assert dict(zip(buurten["area_code"], buurten["area_name"])) == _delivered(built_demo.landing, EDITION, "buurten.geojson")
+    gemeenten = built_demo.query(
+        "select distinct area_code, area_name from monitor.monitor_area_estimates where edition = ? and area_level = 'gemeente'",
+        [EDITION]).set_index("area_code")["area_name"]
+    assert (estimates["gemeente_name"] == estimates["gemeente_code"].map(gemeenten)).all()
+    flagged = built_demo.query("select area_code, area_name from monitor.monitor_below_gemeente where edition = ?", [EDITION])
+    assert len(flagged) and flagged["area_name"].notna().all()
+    summary = render_summary(built_demo.report, built_demo.duckdb_path)
+    assert f"{EDITION}  0 wijk(en)/buurt(en) without a name in the key figures or the boundaries" in summary
+    assert f"{EDITION}  {len(estimates) + 64} gemeenten, wijken and buurten with a boundary on the maps" in summary

@@ -203,6 +203,21 @@ def test_small_area_trends_only_where_codes_are_stable(built):
     assert len(meierijstad) > 0  # its codes are stable from 2018 on
 
 
+def test_wijk_and_buurt_trends_carry_the_names_of_the_later_edition(built, landing):
+    """Names come from each edition's boundaries (the demo kwb.csv has codes only); a
+    persistent buurt has the same name in every edition."""
+    database, _ = built
+    trend = _query(database, "select * from monitor.monitor_trend where area_level in ('wijk', 'buurt')")
+    for edition_to, rows in trend.groupby("edition_to"):
+        collection = json.loads((landing / str(edition_to) / "boundaries" / "buurten.geojson").read_text(encoding="utf-8"))
+        names = {f["properties"]["statcode"]: f["properties"]["statnaam"] for f in collection["features"]}
+        buurten = rows[rows["area_level"] == "buurt"]
+        assert (buurten["area_name"] == buurten["area_code"].map(names)).all()
+    assert trend["gemeente_name"].notna().all()
+    gemeenten = _query(database, "select distinct area_code, area_name from monitor.monitor_trend where area_level = 'gemeente'")
+    assert trend["gemeente_name"].isin(set(gemeenten["area_name"])).all()
+
+
 def test_sensor_registers_new_complete_edition_folders(landing, tmp_path):
     instance = DagsterInstance.ephemeral()
     register_editions(instance, [2016])

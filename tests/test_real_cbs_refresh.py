@@ -22,6 +22,7 @@ import shutil
 
 import pytest
 from conftest import BuiltWarehouse, refresh, refresh_in_child
+from test_boundaries import GEO_2017
 from test_cbs_loader import KWB_2017, KWB_2019, real_files
 
 from monitor.cbs.kwb import load_kwb
@@ -63,9 +64,16 @@ def demo_2017_kwb(tmp_path_factory):
 
 
 def _real_landing(root, keep_nuenen: bool):
+    """The demo survey on the real 2017 layout, the real 2017 export and, as the edition's only
+    boundaries, the real 2017 gemeente outlines (copied into the temporary landing zone, as a
+    data engineer would place them): no wijk or buurt boundaries, so those have no map."""
     landing = root / "landing"
     generate_demo_edition(landing, EDITION, seed=SEED, n_respondents=N_RESPONDENTS, cbs_layout=KWB_2017,
                           keep_unusable_respondents=keep_nuenen)
+    boundaries = landing / str(EDITION) / "boundaries"
+    shutil.rmtree(boundaries, ignore_errors=True)
+    boundaries.mkdir()
+    shutil.copyfile(GEO_2017, boundaries / "gemeenten.geojson")
     return landing
 
 
@@ -178,6 +186,25 @@ def test_every_real_buurt_gets_a_small_area_estimate(published_2017):
         [EDITION])["area_code"])
     assert len(buurten) == 1_895 - 10  # the real 2017 layout less the 10 broken buurten of Nuenen
     assert estimated == buurten
+
+
+def test_the_real_gemeente_outlines_are_published_and_wijken_and_buurten_keep_their_codes(published_2017):
+    """The 2017 export names no wijk or buurt (WijkenEnBuurten holds codes) and the outlines are
+    of gemeenten only: every wijk and buurt is shown by its code, counted in the summary."""
+    import shapely
+
+    published = published_2017.query(
+        "select area_level, area_code, area_name, geometry from monitor.monitor_area_boundaries where edition = ?", [EDITION])
+    assert set(published["area_level"]) == {"gemeente"} and len(published) == 64  # Nuenen's outline too
+    source = {f["properties"]["statcode"]: f for f in json.loads(GEO_2017.read_text(encoding="utf-8"))["features"]}
+    for row in published.itertuples():
+        assert shapely.from_wkb(bytes(row.geometry)).equals(shapely.geometry.shape(source[row.area_code]["geometry"]))
+    names = published_2017.query(
+        "select distinct area_code, area_name, name_source from monitor.monitor_small_area_estimates where edition = ?", [EDITION])
+    assert set(names["name_source"]) == {"code"} and (names["area_name"] == names["area_code"]).all()
+    summary = _summary(published_2017)
+    assert f"{EDITION}  {len(names)} wijk(en)/buurt(en) without a name in the key figures or the boundaries" in summary
+    assert f"{EDITION}  64 gemeenten, wijken and buurten with a boundary on the maps" in summary
 
 
 def _build_nuenen(root):
