@@ -190,6 +190,21 @@ def test_suppressed_cells_read_onderdrukt(export):
     assert (validation.loc[validation["Gemeentecode"] == TINY_GEMEENTE, "Directe schatting"] == SUPPRESSED_CELL).all()
 
 
+def test_wijken_and_buurten_are_named_in_the_tabellenboek(export, warehouse):
+    """Name, gemeente and where the name comes from beside every code (methodology section 12)."""
+    from monitor.presentation.labels import NAME_SOURCE
+
+    summary, _ = export
+    names = _query(warehouse, "select distinct area_code, area_name, gemeente_name, name_source "
+                              "from monitor.monitor_small_area_estimates where edition = ?", [EDITION]).set_index("area_code")
+    small = _sheet_frame(summary.workbook, SHEETS["monitor_small_area_estimates"])
+    assert (small["Gebied"] == small["Gebiedscode"].map(names["area_name"])).all()
+    assert (small["Gemeente"] == small["Gebiedscode"].map(names["gemeente_name"])).all()
+    assert set(small["Bron van de naam"]) == {NAME_SOURCE[s] for s in set(names["name_source"])}
+    flagged = _sheet_frame(summary.workbook, SHEETS["monitor_below_gemeente"])
+    assert len(flagged) and (flagged["Gebied"] == flagged["Gebiedscode"].map(names["area_name"])).all()
+
+
 def test_numbers_equal_the_warehouse(export, warehouse):
     summary, _ = export
     for table, (keys, figures) in KEYS.items():
