@@ -153,3 +153,61 @@ def test_a_gemeente_factsheet_opens_from_disk(browser, built_demo):
     assert page.locator("#veerkracht svg").count() >= 1  # charts render inline
     page.screenshot(path=SCREENSHOTS / "factsheet_eindhoven.png", full_page=True)
     page.close()
+
+
+def _map_facts(page, selector: str) -> dict:
+    """What the browser drew of one map: its shapes (with their drawn size), legend entries and
+    the smallest text on screen (font size times the SVG's scale on the page)."""
+    return page.locator(selector).evaluate(
+        """svg => {
+            const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            const shapes = Array.from(svg.querySelectorAll('path[data-code]'));
+            return {
+                width: svg.getBoundingClientRect().width,
+                shapes: shapes.map(p => ({code: p.dataset.code, title: p.querySelector('title').textContent,
+                                          area: p.getBBox().width * p.getBBox().height})),
+                classes: svg.querySelectorAll('g.legend g.legend-class').length,
+                legend_visible: svg.querySelector('g.legend').getBoundingClientRect().height > 0,
+                marker: (svg.querySelector('g.legend-marker') || {textContent: ''}).textContent,
+                smallest_text: Math.min(...Array.from(svg.querySelectorAll('text'))
+                                        .map(t => parseFloat(t.getAttribute('font-size')) * scale)),
+            };
+        }"""
+    )
+
+
+def test_the_maps_show_every_area_with_a_legend(browser, built_demo):
+    folder = built_demo.warehouse / "factsheets" / str(EDITION)
+    gemeenten = built_demo.query(
+        "select count(*) as n from monitor.monitor_area_boundaries where edition = ? and area_level = 'gemeente'",
+        [EDITION],
+    )["n"].iloc[0]
+    page = browser.new_page(viewport={"width": 1366, "height": 768})  # a laptop screen
+    page.goto((folder / "index.html").as_uri())
+    page.locator("#kaarten svg.map").first.wait_for()
+    page.locator("#kaarten").screenshot(path=SCREENSHOTS / "map_province.png")
+    for indicator in ("veerkracht_score", "pct_veerkrachtig"):
+        facts = _map_facts(page, f"#kaart-provincie-{indicator} svg")
+        assert len(facts["shapes"]) == gemeenten > 60
+        assert all(s["area"] > 0 for s in facts["shapes"])  # every gemeente drawn, none collapsed
+        assert all(": " in s["title"] for s in facts["shapes"])  # name and figure on hover
+        assert facts["legend_visible"] and facts["classes"] == 5 and facts["marker"].startswith("Noord-Brabant")
+        assert facts["smallest_text"] >= 11, facts["smallest_text"]
+    page.get_by_role("link", name="Eindhoven").first.click()
+    page.locator("#kaart-buurten svg").wait_for()
+    page.locator("#kaarten").screenshot(path=SCREENSHOTS / "map_eindhoven_buurten_wijken.png")
+    buurten = built_demo.query(
+        "select area_code, area_name from monitor.monitor_area_boundaries where edition = ? and area_level = 'buurt' "
+        "and gemeente_code = 'GM0772'",
+        [EDITION],
+    )
+    facts = _map_facts(page, "#kaart-buurten svg")
+    assert {s["code"] for s in facts["shapes"]} == set(buurten["area_code"])
+    assert all(s["area"] > 0 for s in facts["shapes"])
+    assert facts["legend_visible"] and facts["classes"] >= 3 and facts["marker"].startswith("gemeente")
+    assert facts["smallest_text"] >= 11, facts["smallest_text"]
+    wijken = _map_facts(page, "#kaart-wijken svg")
+    assert len(wijken["shapes"]) > 5 and wijken["legend_visible"]
+    names = buurten.set_index("area_code")["area_name"]
+    assert all(s["title"].startswith(f"{names[s['code']]}: ") for s in facts["shapes"])  # the name on hover
+    page.close()

@@ -131,6 +131,7 @@ def _row_hashes(database, edition: int, other_editions: bool = True) -> dict[str
     hashes = {}
     for table, column in _edition_tables(database).items():
         rows = _query(database, f"select * from {table} where ({column} = ?) <> ? order by all", [edition, other_editions])
+        rows = rows.map(lambda v: bytes(v) if isinstance(v, bytearray) else v)  # BLOBs (geometry) come as bytearray
         hashes[table] = int(pd.util.hash_pandas_object(rows, index=False).sum()) if len(rows) else 0
     return hashes
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -328,7 +329,8 @@ def test_wijk_charts_show_every_wijk_of_the_gemeente(written, gemeenten, publish
         labels = {t.clean().rstrip(" *") for t in figure.find_all("text", class_="row-label")}
         assert labels == set(wijken.loc[wijken["indicator"] == ind, "area_code"])
         flagged = set(wijken.loc[(wijken["indicator"] == ind) & wijken["below_gemeente"], "area_code"])
-        drawn_red = {g.find("title").clean().split(":")[0] for g in figure.find_all("g", class_="signalering")}
+        # titles read "<code>, <name>: <figure>"
+        drawn_red = {g.find("title").clean().split(":")[0].split(",")[0] for g in figure.find_all("g", class_="signalering")}
         assert drawn_red == flagged
 
 
@@ -353,7 +355,9 @@ def test_pages_are_self_contained(written):
         doc = parse(path)
         assert not doc.find_all("script") and not doc.find_all("link") and not doc.find_all("img")
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), path.name
-        assert "@import" not in html and "url(" not in html
+        assert "@import" not in html
+        # the maps' hatch and dots are patterns in the SVG itself: url(#...) and nothing else
+        assert all(ref.startswith("#") for ref in re.findall(r"url\(([^)]*)\)", html)), path.name
         assert doc.find("style") is not None
 
 
@@ -743,3 +747,140 @@ def test_asset_writes_the_factsheets_of_its_partition(built_demo, tmp_path):
     assert "| gemeente_code |" in meta["flagged_areas_top10"].value
     text = " ".join(str(v.value) for v in meta.values())
     assert not ID_PATTERN.search(text)
+
+
+# -- issue 17: names and maps --------------------------------------------------------------------
+def _title(node: Node) -> str:
+    return node.find("title").clean()
+
+
+def _map_shapes(figure: Node) -> dict[str, Node]:
+    return {p.attrs["data-code"]: p for p in figure.find("svg").find_all("path") if "data-code" in p.attrs}
+
+
+@pytest.fixture(scope="module")
+def boundaries(published) -> pd.DataFrame:
+    frame = published(
+        "select area_level, area_code, area_name, gemeente_code from monitor.monitor_area_boundaries where edition = ?",
+        [EDITION],
+    )
+    assert set(frame["area_level"]) == {"gemeente", "wijk", "buurt"}, "the demo writes boundaries of every level"
+    return frame
+
+
+def test_index_shows_a_province_map_per_headline_indicator(written, published, boundaries):
+    doc = parse(written[1] / "index.html")
+    estimates = published(
+        "select area_code, area_name, indicator, estimate, ci_lower, ci_upper, n_respondents, suppressed "
+        "from monitor.monitor_area_estimates where edition = ? and area_level = 'gemeente'",
+        [EDITION],
+    ).set_index(["area_code", "indicator"])
+    drawn_codes = set(boundaries.loc[boundaries["area_level"] == "gemeente", "area_code"])
+    for ind in HEADLINE:
+        figure = doc.by_id(f"kaart-provincie-{ind}")
+        assert figure is not None and figure.tag == "figure" and figure.find("figcaption").clean()
+        found = _map_shapes(figure)
+        assert set(found) == drawn_codes
+        for code, path in found.items():
+            r = estimates.loc[(code, ind)]
+            if r["suppressed"]:
+                assert "suppressed" in path.classes() and path.attrs["fill"].startswith("url(#")
+                assert _title(path).startswith(f"{r['area_name']}: onderdrukt (")
+            else:
+                d = digits(ind)
+                unit = " %" if ind.startswith("pct_") else ""
+                expected = f"{r['area_name']}: {nl(r['estimate'], d)}{unit} (95%-BI {interval(r['ci_lower'], r['ci_upper'], d)}; n = {nl(r['n_respondents'], 0)})"
+                assert _title(path) == expected
+        assert "suppressed" in found[TINY_GEMEENTE].classes()  # 3 respondents: hatched
+        legend = figure.find("g", class_="legend")
+        assert legend is not None and len(legend.find_all("g", class_="legend-class")) == 5
+        assert legend.find("g", class_="legend-marker").clean().startswith("Noord-Brabant ")
+
+
+def test_every_gemeente_page_maps_its_buurten_and_wijken(written, gemeenten, published, boundaries):
+    small = published(
+        """select area_level, area_code, area_name, gemeente_code, suppressed, below_gemeente
+           from monitor.monitor_small_area_estimates where edition = ? and indicator = 'veerkracht_score'""",
+        [EDITION],
+    )
+    outlined_somewhere = 0
+    for code in gemeenten["gemeente_code"]:
+        doc = page(written, code)
+        for level, plural in [("buurt", "buurten"), ("wijk", "wijken")]:
+            figure = doc.by_id(f"kaart-{plural}")
+            assert figure is not None and figure.tag == "figure", (code, level)
+            found = _map_shapes(figure)
+            rows = small[(small["gemeente_code"] == code) & (small["area_level"] == level)].set_index("area_code")
+            in_boundaries = boundaries[(boundaries["area_level"] == level) & (boundaries["gemeente_code"] == code)]
+            assert set(found) == set(in_boundaries["area_code"]) >= set(rows.index), (code, level)
+            for area, path in found.items():
+                r = rows.loc[area]
+                assert _title(path).startswith(f"{r['area_name']}: "), (area, _title(path))
+                assert ("suppressed" in path.classes()) == bool(r["suppressed"]), area
+                assert ("outlined" in path.classes()) == bool(r["below_gemeente"]), area
+                outlined_somewhere += bool(r["below_gemeente"])
+            if figure.find("g", class_="legend-marker") is not None:
+                assert figure.find("g", class_="legend-marker").clean().startswith("gemeente ")
+    assert outlined_somewhere > 0, "the demo flags some areas: some maps outline them"
+
+
+def test_flagged_table_names_the_wijken_and_buurten(written, gemeenten, published):
+    below = published("select gemeente_code, area_code, indicator, area_name from monitor.monitor_below_gemeente where edition = ?", [EDITION])
+    assert below["area_name"].notna().all()
+    for r in below.itertuples():
+        tr = page(written, r.gemeente_code).by_id("signaleringen").find("tr", data_area_code=r.area_code, data_indicator=r.indicator)
+        assert tr.find("td", class_="name").clean() == r.area_name
+
+
+def test_without_boundaries_the_pages_say_the_map_is_missing_and_why(built_demo, tmp_path):
+    from monitor.maps import Boundaries
+
+    with duckdb.connect(str(built_demo.duckdb_path), read_only=True) as conn:
+        data = gather_edition(conn, EDITION)
+    data.boundaries = Boundaries(EDITION)  # as an edition without <edition>/boundaries/ is published
+    write_factsheet_files(data, tmp_path / str(EDITION), progress=lambda _: None)
+    code = data.gemeenten[0].code
+    for name in ("index.html", f"{code}.html"):
+        section = parse(tmp_path / str(EDITION) / name).by_id("kaarten")
+        assert not section.find_all("svg") and not section.find_all("figure"), name
+        (note,) = section.find_all("p", class_="no-map")  # one note for both maps
+        text = note.clean()
+        assert f"voor editie {EDITION} zijn geen gebiedsgrenzen aangeleverd" in text, text
+        assert f"{EDITION}/boundaries/" in text and f"monitor fetch-cbs-map --year {EDITION}" in text
+
+
+def test_kaartenboek_writes_the_maps_and_lists_them_in_the_manifest(built_demo, tmp_path):
+    import json
+
+    from monitor.exports import kaartenboek
+
+    with duckdb.connect(str(built_demo.duckdb_path), read_only=True) as conn:
+        data = gather_edition(conn, EDITION)
+    export = tmp_path / "exports" / str(EDITION)
+    export.mkdir(parents=True)
+    (export / "manifest.json").write_text(json.dumps({"edition": EDITION, "files": {"x.csv": 1}}), encoding="utf-8")
+    lines: list[str] = []
+    summary = kaartenboek.write_maps(data, kaartenboek.work_folder(export), png="province", progress=lines.append)
+    files = kaartenboek.install(summary, export)
+    svgs = sorted(p.name for p in (export / "kaarten").glob("*.svg"))
+    assert svgs == sorted(["provincie_veerkracht_score.svg", "provincie_pct_veerkrachtig.svg",
+                           *[f"{g.code}_buurten.svg" for g in data.gemeenten]])  # fmt: skip
+    manifest = json.loads((export / "manifest.json").read_text(encoding="utf-8"))
+    on_disk = {f"kaarten/{p.name}": p.stat().st_size for p in (export / "kaarten").iterdir()}
+    assert files == on_disk and {k: v for k, v in manifest["files"].items() if k.startswith("kaarten/")} == on_disk
+    assert manifest["files"]["x.csv"] == 1  # the tabellenboek's entries stay
+    book = manifest["kaartenboek"]
+    assert [m["file"] for m in book["maps"]] == [f"kaarten/{n}" for n in ["provincie_veerkracht_score.svg", "provincie_pct_veerkrachtig.svg"]] + [f"kaarten/{g.code}_buurten.svg" for g in data.gemeenten]
+    assert book["missing"] == {}
+    pngs = sorted(p.name for p in (export / "kaarten").glob("*.png"))
+    if book["png"]["note"].startswith("no PNG"):  # no libcairo on this machine: said, not hidden
+        assert pngs == [] and "libcairo" in book["png"]["note"]
+    else:
+        assert pngs == ["provincie_pct_veerkrachtig.png", "provincie_veerkracht_score.png"]
+        assert all((export / "kaarten" / n).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for n in pngs)
+    # the file is the page's map: the same shapes and titles
+    root = ET.fromstring((export / "kaarten" / "GM0855_buurten.svg").read_text(encoding="utf-8").split("?>", 1)[1])
+    codes = {p.get("data-code") for p in root.iter("{http://www.w3.org/2000/svg}path") if p.get("data-code")}
+    assert codes == set(data.boundaries.of_level("buurt", "GM0855"))
+    assert not [p for p in export.parent.iterdir() if p.name.startswith(".")]  # the work folder is gone
+    assert any(line.startswith(f"kaartenboek {EDITION}: {len(svgs)} maps") for line in lines)

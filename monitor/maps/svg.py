@@ -243,7 +243,7 @@ def choropleth(
     legend_parts, y = _legend(MAP_TOP + drawing.height + 6, classes, counts, legend, format_value, marker, specials)
     if credit:
         y += FONT
-        legend_parts.append(_text(PAD, y, credit, size=11, cls="credit"))
+        legend_parts.append(_text(PAD, y, credit, size=FONT - 1, cls="credit"))
     height = int(y + 8)
     inner = (
         f"<title>{escape(title)}</title>"
