@@ -269,3 +269,52 @@ def test_gemeente_intervals_cover_the_truth_on_the_real_layout(published_2017):
         "and area_level = 'gemeente' and indicator = 'veerkracht_score' and not suppressed", [EDITION])
     covered = [lo <= true_score[code] <= hi for code, lo, hi in rows.itertuples(index=False)]
     assert len(covered) == 63 and sum(covered) / len(covered) >= 0.8
+
+
+def _drawn_polygon(d: str):
+    """The shape an SVG path of monitor.maps draws ('M x y l dx dy ... z' subpaths, or the small
+    square 'M x y h v h Z' of an area below a pixel), read back as a shapely geometry in pixels."""
+    import re
+
+    import numpy as np
+    import shapely
+
+    numbers = re.compile(r"-?\d*\.?\d+")
+    rings = []
+    for start, steps in re.findall(r"M([^lhz]+)l([^z]+)z", d):
+        first = np.array([float(v) for v in numbers.findall(start)])
+        deltas = np.array([float(v) for v in numbers.findall(steps)]).reshape(-1, 2)
+        rings.append(shapely.Polygon(np.vstack([first, first + np.cumsum(deltas, axis=0)])))
+    return shapely.union_all([shapely.make_valid(r) for r in rings]) if rings else shapely.Polygon()
+
+
+def test_the_province_map_is_drawn_from_the_real_gemeente_outlines(published_2017):
+    """The index of the published 2017 edition maps the 64 real outlines of ../shared: each
+    gemeente's share of the drawn map equals its share of the real area, and the pages of the
+    gemeenten say that their buurt and wijk maps are missing and why (no such boundaries)."""
+    import shapely
+    from test_factsheets import parse
+
+    features = json.loads(GEO_2017.read_text(encoding="utf-8"))["features"]
+    real_area = {f["properties"]["statcode"]: shapely.geometry.shape(f["geometry"]).area for f in features}
+    names = {f["properties"]["statcode"]: f["properties"]["statnaam"] for f in features}
+    folder = published_2017.warehouse / "factsheets" / str(EDITION)
+    index = parse(folder / "index.html")
+    for indicator in ("veerkracht_score", "pct_veerkrachtig"):
+        figure = index.by_id(f"kaart-provincie-{indicator}")
+        assert figure is not None, indicator
+        paths = {p.attrs["data-code"]: p for p in figure.find("svg").find_all("path") if "data-code" in p.attrs}
+        assert set(paths) == set(real_area)
+        drawn_area = {code: _drawn_polygon(p.attrs["d"]).area for code, p in paths.items()}
+        for code in real_area:
+            drawn_share = drawn_area[code] / sum(drawn_area.values())
+            real_share = real_area[code] / sum(real_area.values())
+            assert abs(drawn_share - real_share) <= 0.02 * real_share, (code, drawn_share, real_share)
+            assert paths[code].find("title").clean().startswith(f"{names[code]}: ")
+        assert "suppressed" in paths[NUENEN].classes()  # no usable key figures: hatched, not coloured
+    page = parse(folder / "GM0855.html").by_id("kaarten")
+    assert not page.find_all("svg")
+    notes = " ".join(note.clean() for note in page.find_all("p", class_="no-map"))
+    for level in ("buurten", "wijken"):
+        assert f"hebben geen {level} van Tilburg" in notes, notes
+    assert f"monitor fetch-cbs-map --year {EDITION}" in notes
