@@ -14,10 +14,7 @@ import json
 import os
 import re
 import shutil
-import socket
-import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -35,6 +32,7 @@ from monitor.cbs.fetch import (
 from monitor.cbs.kwb import KwbFileError, load_kwb
 from monitor.reference import brabant_gemeenten
 from monitor.settings import REPO_ROOT
+from tests.loopback import closed_port, serve
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cbsodata"
 UNTYPED = FIXTURES / "84583NED_untyped"
@@ -258,38 +256,13 @@ class RecordedFeed:
 def recorded_feed(**options):
     feed = RecordedFeed(**options)
 
-    class Handler(BaseHTTPRequestHandler):
-        timeout = 5  # a stuck client cannot hold the test
+    def answer(path: str) -> tuple[int, bytes, dict[str, str]]:
+        status, body = feed.answer(path)
+        return status, json.dumps(body).encode(), {"Content-Type": "application/json;charset=utf-8"}
 
-        def do_GET(self):
-            status, body = feed.answer(self.path)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json;charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    feed.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve(answer) as base:
+        feed.base = base
         yield feed
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def _closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # closed again when the block ends: nothing listens there
 
 
 def test_filter_batches_stay_under_the_query_limit():
@@ -359,7 +332,7 @@ def test_fetch_kwb_without_rows_for_the_gemeenten(tmp_path):
 
 
 def test_fetch_kwb_offline_says_what_to_do(tmp_path):
-    base = f"http://127.0.0.1:{_closed_port()}"
+    base = f"http://127.0.0.1:{closed_port()}"
     with pytest.raises(CbsFetchError) as err:
         fetch_kwb(2019, tmp_path, ["GM0363"], base_url=base)
     message = str(err.value)

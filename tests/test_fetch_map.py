@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -36,6 +33,7 @@ from monitor.geo.fetch import (
     MapFetchError,
     fetch_boundaries,
 )
+from tests.loopback import closed_port, serve
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pdok"
 YEAR = 2017
@@ -99,39 +97,14 @@ class RecordedApi:
 def recorded_api(**options):
     api = RecordedApi(**options)
 
-    class Handler(BaseHTTPRequestHandler):
-        timeout = 5  # a stuck client cannot hold the test
+    def answer(path: str) -> tuple[int, bytes, dict[str, str]]:
+        status, data, kind = api.answer(path)
+        crs = {"Content-Crs": api.content_crs} if status == 200 and api.content_crs else {}
+        return status, data, {"Content-Type": kind, **crs}
 
-        def do_GET(self):
-            status, data, kind = api.answer(self.path)
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            if status == 200 and api.content_crs:
-                self.send_header("Content-Crs", api.content_crs)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    api.base = f"http://127.0.0.1:{server.server_address[1]}{API_PATH}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve(answer) as base:
+        api.base = base + API_PATH
         yield api
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def _closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # closed again when the block ends: nothing listens there
 
 
 def _fetch(landing: Path, api: RecordedApi, **options) -> Path:
@@ -260,7 +233,7 @@ def test_cli_fetches_and_refuses_a_second_fetch_without_overwrite(tmp_path):
 
 def test_offline_says_so_and_what_to_do(tmp_path):
     landing = tmp_path / "landing"
-    base = f"http://127.0.0.1:{_closed_port()}{API_PATH}"
+    base = f"http://127.0.0.1:{closed_port()}{API_PATH}"
     result = _run(["fetch-cbs-map", "--year", str(YEAR), "--base-url", base], landing)
     assert result.returncode == 2
     message = result.stderr

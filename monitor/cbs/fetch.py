@@ -46,6 +46,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from monitor.cbs import kwb_spec
+from monitor.presentation.folders import replace_folder
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ def fetch_kwb(
             downloads.append((folder, batch))
         merged = work / "kwb"
         _merge(downloads, merged, codes, table_id, year, typed, base_url)
-        _replace(merged, target, work)
+        replace_folder(merged, target)  # whole: the old folder goes only once the new one is in place
     finally:
         shutil.rmtree(work, ignore_errors=True)
     log.info("table %s (%s) saved in %s", table_id, year, target)
@@ -311,17 +312,3 @@ def _written_data_set(folder: Path, typed: bool) -> str:
 def _save(data, path: Path) -> None:
     with open(path, "w", encoding="utf-8") as handle:  # as cbsodata3._save_data: indent 2, ASCII-escaped
         json.dump(data, handle, indent=2)
-
-
-def _replace(merged: Path, target: Path, work: Path) -> None:
-    """Move the complete folder into place; an old download is removed only after that."""
-    old = None
-    if target.exists():
-        old = work / "previous"
-        target.rename(old)
-    try:
-        merged.rename(target)
-    except OSError:
-        if old is not None:
-            old.rename(target)
-        raise

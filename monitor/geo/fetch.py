@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 from monitor.cbs.fetch import _bypasses_proxy, _checked_codes, _reason
 from monitor.geo import BOUNDARIES_DIR, CODE_PREFIX, CODE_PROPERTY, CRS_MEMBER, EPSG, GEOJSON_FILES, NAME_PROPERTY
+from monitor.presentation.folders import replace_folder
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def fetch_boundaries(
             _write_geojson(download, assembled / GEOJSON_FILES[level])
             downloads.append(download)
         _write_log(downloads, assembled / FETCH_LOG, int(year), codes, base_url)
-        _replace(assembled, target, work)
+        replace_folder(assembled, target)  # whole: the old folder goes only once the new one is in place
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         _remove_if_empty(created)
@@ -390,20 +391,6 @@ def _write_log(downloads: list[LevelDownload], path: Path, year: int, codes: lis
         },
     }
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _replace(assembled: Path, target: Path, work: Path) -> None:
-    """Move the complete folder into place; an old one is removed only after that."""
-    old = None
-    if target.exists():
-        old = work / "previous"
-        target.rename(old)
-    try:
-        assembled.rename(target)
-    except OSError:
-        if old is not None:
-            old.rename(target)
-        raise
 
 
 def _missing_ancestors(folder: Path) -> list[Path]:
