@@ -6,6 +6,7 @@
     monitor fetch-cbs-map --year YEAR       download the gemeente, wijk and buurt boundaries into the landing zone
     monitor ui [--port N]                   serve the Dagster UI on 127.0.0.1
     monitor docs                            write the dbt docs (static HTML) under the warehouse
+    monitor assess FILE.yaml [--edition YEAR] [--out DIR]   assess a project against the published tables
 
 Heavy imports (Dagster, dbt, Great Expectations) happen inside the command that needs them."""
 
@@ -129,6 +130,35 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assess(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from monitor.assessment import (
+        ProjectFileError,
+        assess,
+        assessment_dir,
+        read_project,
+        summary_lines,
+        write_assessment,
+    )
+
+    published = settings.published_path()
+    try:
+        project = read_project(args.file)
+        if not published.exists():
+            raise ProjectFileError(project.path, None, f"nothing is published yet ({published} does not exist); run "
+                                   "`monitor refresh` first, or set MONITOR_WAREHOUSE to the warehouse to read")  # fmt: skip
+        with duckdb.connect(str(published), read_only=True) as conn:
+            assessment = assess(conn, project, args.edition)
+    except ProjectFileError as err:
+        print(f"monitor assess: {err}\nnothing written.", file=sys.stderr)
+        return 2
+    written = write_assessment(assessment, args.out or assessment_dir(assessment.edition))
+    print("\n".join(f"monitor assess: {line}" for line in summary_lines(assessment)))
+    print(f"monitor assess: written {written.json_path} and {written.html_path}")
+    return 0
+
+
 def _ui(args: argparse.Namespace) -> int:
     from orchestration.refresh import dagster_home
 
@@ -185,6 +215,17 @@ def parser() -> argparse.ArgumentParser:
 
     docs = commands.add_parser("docs", help="write the dbt docs (one static HTML file) to <MONITOR_WAREHOUSE>/dbt_docs/")
     docs.set_defaults(run=_docs)
+
+    assess_cmd = commands.add_parser(
+        "assess", help="assess a project file against the published tables (toetsingskader)",
+        description="Assess a project (YAML: name, areas, resources, optionally edition) against the published "
+                    "monitor tables; writes <stem>.json and <stem>.html.",
+    )  # fmt: skip
+    assess_cmd.add_argument("file", type=Path, metavar="FILE.yaml")
+    assess_cmd.add_argument("--edition", type=int, help="the published edition to assess against (overrides the file's)")
+    assess_cmd.add_argument("--out", type=Path, metavar="DIR",
+                            help="where to write (default: <MONITOR_WAREHOUSE>/assessments/<edition>/)")
+    assess_cmd.set_defaults(run=_assess)
 
     ui = commands.add_parser("ui", help="serve the Dagster UI (127.0.0.1 by default)")
     ui.add_argument("--port", type=int, default=int(os.environ.get("DAGSTER_PORT", "3000")))

@@ -13,6 +13,8 @@ DUCKDB_FILENAME = "warehouse.duckdb"  # not monitor.duckdb: `monitor.x` would be
 # (replaced whole at each publication), so a reader never blocks a refresh nor is refused;
 # again not monitor.duckdb, for the same reason
 PUBLISHED_FILENAME = "published.duckdb"
+# the schema readers see (in both files): only data that passed every check
+PUBLISHED_SCHEMA = "monitor"
 
 
 def _resolve(value: str) -> Path:

@@ -418,14 +418,21 @@ def _published_since(database: Path, editions: list[int], started: float) -> lis
 
 def _output_lines(warehouse: Path, editions: list[int]) -> list[str]:
     """Where the published editions' outputs for people are."""
+    from monitor.assessment.write import assessment_dir  # loaded by the share steps already
+    from monitor.exports.kaartenboek import KAARTEN
+
     lines = []
     for edition in editions:
         for what, path in (
             ("tabellenboek", warehouse / "exports" / str(edition) / workbook_name(edition)),
             ("factsheets", warehouse / "factsheets" / str(edition) / "index.html"),
+            ("kaartenboek", warehouse / "exports" / str(edition) / KAARTEN),
         ):
             if path.exists():
                 lines.append(f"{what} {edition}: {path}")
+        assessments = sorted(assessment_dir(edition, warehouse).glob("*.html"))
+        if assessments:
+            lines.append(f"assessments {edition} ({len(assessments)} project(s)): {assessments[0].parent}")
     return lines
 
 

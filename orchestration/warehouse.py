@@ -21,8 +21,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from monitor.settings import PUBLISHED_SCHEMA
+
 AUDIT = "audit"  # candidates, checked before anyone reads them
-PUBLISHED = "monitor"  # what readers see: only data that passed every check
+PUBLISHED = PUBLISHED_SCHEMA  # what readers see: only data that passed every check
+
+
+def warehouse_folder(warehouse) -> Path:
+    """The folder of a warehouse resource's DuckDB file, where the outputs for people go
+    (MONITOR_WAREHOUSE as configured; for an in-memory warehouse the configured folder)."""
+    from monitor.settings import warehouse_dir
+
+    return warehouse_dir() if warehouse.database == ":memory:" else Path(warehouse.database).parent
 
 
 def _existing_columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str] | None:

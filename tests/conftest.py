@@ -70,7 +70,11 @@ def pytest_collection_finish(session) -> None:
     if session.config.option.collectonly:
         return
     needed = list(dict.fromkeys(name for item in session.items for name in getattr(item, "fixturenames", ())))
-    LANE.start(needed, session.config._tmp_path_factory.mktemp)
+    factory = session.config._tmp_path_factory
+    # the session's temporary folder made here, before the lane's threads: made by two threads at
+    # once, one of them saw the other's half-made folder and refused its mktemp
+    factory.getbasetemp()
+    LANE.start(needed, factory.mktemp)
 
 
 def pytest_sessionfinish(session) -> None:

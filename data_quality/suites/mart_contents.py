@@ -26,6 +26,7 @@ SUITE_AREA_ESTIMATES = "monitor_area_estimates_contents"
 SUITE_TYPOLOGY = "monitor_typology_contents"
 SUITE_TREND = "monitor_trend_contents"
 SUITE_RESOURCE_IMPORTANCE = "monitor_resource_importance_contents"
+SUITE_REGIO_IMPORTANCE = "monitor_resource_importance_regio_contents"
 SUITE_SCALE_RELIABILITY = "monitor_scale_reliability_contents"
 
 SHARE_RANGE = (0.0, 100.0)  # indicators named pct_* and typology shares are percentages
@@ -303,23 +304,26 @@ def trend_suite(indicator_ranges: Mapping[str, tuple[float, float]] | None = Non
     return specs
 
 
-# --- monitor_resource_importance ------------------------------------------------------------
+# --- monitor_resource_importance (and per regio: monitor_resource_importance_regio) ----------
 
 IMPORTANCE_COLUMNS = [
     "edition", "level", "resource", "resource_group", "rank", "std_coefficient", "ci_lower", "ci_upper",
     "shapley_r2", "importance_share", "r2_total",
 ]
 LEVELS = ["resource", "group"]
+REGIO = ("regio_code",)  # the extra key of monitor_resource_importance_regio
 
 
-def resource_importance_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows plus, per edition and level: the sum of importance_share (NaN if a share is
-    missing), the number of rows, and whether rank follows shapley_r2 (1 = largest; ties may
-    take any of their ranks)."""
+def resource_importance_frame(rows: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """The rows plus, per edition (and `by`, e.g. regio_code) and level: the sum of
+    importance_share (NaN if a share is missing), the number of rows, and whether rank follows
+    shapley_r2 (1 = largest; ties may take any of their ranks). A regio whose n does not allow
+    the regression has every row suppressed: its derived columns are empty or false, and the
+    suite looks only at shown rows for them (the disclosure check proves they show nothing)."""
     frame = rows.copy()
-    if not _has(frame, "edition", "level", "resource", "rank", "shapley_r2", "importance_share"):
+    if not _has(frame, "edition", "level", "resource", "rank", "shapley_r2", "importance_share", *by):
         return frame
-    keys = [frame["edition"], frame["level"]]
+    keys = [frame[c] for c in ("edition", *by, "level")]
     levels = frame.groupby(keys, dropna=False, sort=False)
     share = pd.to_numeric(frame["importance_share"], errors="coerce").astype(float)
     complete = share.notna().groupby(keys, dropna=False, sort=False).transform("all").astype(bool)
@@ -333,35 +337,52 @@ def resource_importance_frame(rows: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def resource_importance_suite(codebook: Codebook | None = None) -> list[Expect]:
-    """Expectations on `resource_importance_frame(rows)` of monitor.monitor_resource_importance
-    (importance_share is a percentage of R2: 0..100, summing to 100 per edition and level);
-    with `codebook` also that the resources and groups are the codebook's resource scales and
-    groups."""
+def regio_importance_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    return resource_importance_frame(rows, REGIO)
+
+
+def _where(*conditions: str | None) -> dict:
+    """A row condition of all `conditions` that are given ({} when none is)."""
+    given = [c for c in conditions if c]
+    return _pandas(" and ".join(given)) if given else {}
+
+
+def resource_importance_suite(codebook: Codebook | None = None, by: Sequence[str] = ()) -> list[Expect]:
+    """Expectations on `resource_importance_frame(rows, by)` of monitor.monitor_resource_importance
+    (by=(): the province) or monitor.monitor_resource_importance_regio (by=REGIO, whose rows may
+    be suppressed): importance_share is a percentage of R2, 0..100, summing to 100 per edition
+    (and regio) and level; with `codebook` also that the resources and groups are the codebook's
+    resource scales and groups."""
     lo, hi = SHARE_RANGE
-    resource = _pandas('level == "resource"')
+    shown = "suppressed == False" if by else None  # the province table has no suppressed rows
+    resource, group = 'level == "resource"', 'level == "group"'
+    per = " and ".join(["edition", *by])
     specs = [
-        _columns(IMPORTANCE_COLUMNS, "the columns of methodology section 8"),
-        _unique(["edition", "level", "resource"], "one row per edition, level and resource (or group)"),
-        _unique(["edition", "level", "rank"], "ranks are unique per edition and level"),
-        *(not_null(c) for c in ("edition", "level", "resource", "rank")),
+        _columns([*IMPORTANCE_COLUMNS, *by, *(["suppressed", "suppression_reason"] if by else [])],
+                 "the columns of methodology section 8"),
+        _unique(["edition", *by, "level", "resource"], f"one row per {per}, level and resource (or group)"),
+        Expect("ExpectCompoundColumnsToBeUnique", f"ranks are unique per {per} and level",
+               {"column_list": ["edition", *by, "level", "rank"], **_where(shown)}),
+        *(not_null(c) for c in ("edition", *by, "level", "resource")),
+        not_null("rank", **_where(shown)),
         in_set("level", LEVELS, "level is resource or group"),
         _between("importance_share", lo - SHARE_SLACK, hi + SHARE_SLACK, f"importance_share lies within {lo:g}..{hi:g} (% of R2)"),
         _between(
             LEVEL_SHARE_TOTAL,
             hi - SUM_TOLERANCE,
             hi + SUM_TOLERANCE,
-            f"the importance shares of the resources (and of the groups) sum to {hi:g} per edition",
+            f"the importance shares of the resources (and of the groups) sum to {hi:g} per {per}",
+            **_where(shown),
         ),
         _between("rank", 1, None, "rank >= 1"),
         _a_at_least_b(LEVEL_SIZE, "rank", "rank <= the number of resources (or groups) of the level"),
         Expect(
             "ExpectColumnValuesToBeInSet",
             "rank follows shapley_r2 (1 = the largest share of explained variance)",
-            {"column": RANK_FOLLOWS_SHAPLEY, "value_set": [True]},
+            {"column": RANK_FOLLOWS_SHAPLEY, "value_set": [True], **_where(shown)},
         ),
         _between("r2_total", 0, 1, "r2_total lies within 0..1"),
-        *_interval_contains("std_coefficient", where=resource),
+        *_interval_contains("std_coefficient", where=_where(resource, shown)),
     ]
     if codebook is not None:
         scales = [s.name for g in codebook.resource_groups for s in codebook.scales_in_group(g)]
@@ -369,12 +390,12 @@ def resource_importance_suite(codebook: Codebook | None = None) -> list[Expect]:
             Expect(
                 "ExpectColumnDistinctValuesToEqualSet",
                 f"the resources are the codebook's {len(scales)} resource scales",
-                {"column": "resource", "value_set": scales, **resource},
+                {"column": "resource", "value_set": scales, **_where(resource)},
             ),
             Expect(
                 "ExpectColumnDistinctValuesToEqualSet",
                 f"the groups are the codebook's {len(codebook.resource_groups)} resource groups",
-                {"column": "resource", "value_set": list(codebook.resource_groups), **_pandas('level == "group"')},
+                {"column": "resource", "value_set": list(codebook.resource_groups), **_where(group)},
             ),
         ]
     return specs
@@ -431,6 +452,10 @@ def content_suites(codebook: Codebook) -> list[ContentSuite]:
         ContentSuite(
             "monitor_resource_importance", SUITE_RESOURCE_IMPORTANCE, resource_importance_frame, resource_importance_suite(codebook)
         ),
+        ContentSuite(
+            "monitor_resource_importance_regio", SUITE_REGIO_IMPORTANCE, regio_importance_frame,
+            resource_importance_suite(codebook, by=REGIO),
+        ),
         ContentSuite("monitor_scale_reliability", SUITE_SCALE_RELIABILITY, same, scale_reliability_suite(codebook)),
         *profile_content_suites(codebook, ranges),
     ]
@@ -442,6 +467,7 @@ __all__ = [
     "area_estimates_suite",
     "content_suites",
     "indicator_ranges",
+    "regio_importance_frame",
     "resource_importance_frame",
     "resource_importance_suite",
     "scale_reliability_suite",

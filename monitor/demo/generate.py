@@ -58,6 +58,7 @@ from monitor.demo.profiles import (
     resources_by_resilience,
     size_class_of,
 )
+from monitor.demo.projects import write_demo_projects
 from monitor.demo.sampling import Sample, allocate, draw_sample
 from monitor.demo.survey import SURVEY_FORMATS, survey_frame, write_survey
 from monitor.demo.truth import (
@@ -410,8 +411,9 @@ def generate_demo_edition(
     keep_unusable_respondents: bool = False,
 ) -> DemoEdition:
     """Write `<landing_dir>/<edition>/kwb.csv` (StatLine CSV), `<landing_dir>/<edition>/survey.<format>`
-    (csv, sav or parquet) and `<truth_dir>/<edition>/truth.json` (truth_dir defaults to
-    settings.demo_truth_dir). Editions 2016-2020 (2016, 2018 and 2020 are the monitor's).
+    (csv, sav or parquet), the edition's boundaries, the example project files
+    `<landing_dir>/projects/*.yaml` where absent (monitor.demo.projects) and
+    `<truth_dir>/<edition>/truth.json` (truth_dir defaults to settings.demo_truth_dir). Editions 2016-2020 (2016, 2018 and 2020 are the monitor's).
 
     kwb.csv has the edition's habits of real CBS exports (`habits.EDITION_HABITS`; 2018 none)
     unless `kwb_habits=False`. With `cbs_layout` (a real CBS CSV export of the edition) kwb.csv
@@ -487,6 +489,7 @@ def generate_demo_edition(
         write_kwb(statline_frame(layout, figures), kwb_path, edition, habits)
     write_survey(survey, survey_path, survey_format, codebook, edition)
     write_boundaries(boundaries, kwb_path.parent)
+    write_demo_projects(landing_dir)
     write_truth_json(truth, truth_path)
     summary = {
         "gemeenten": len(layout.gemeenten),

@@ -190,6 +190,22 @@ def export_tables() -> tuple[ExportTable, ...]:
             f"{_position('level', labels.IMPORTANCE_LEVELS)}, rank, resource",
         ),
         ExportTable(
+            "monitor_resource_importance_regio",
+            "Belang hulpbronnen per regio",
+            "Dezelfde regressie als 'Belang hulpbronnen', op de respondenten van elke regio (COROP) apart, waar "
+            "het aantal respondenten dat toelaat (minstens 50 met alle hulpbronnen ingevuld per hulpbron); "
+            "anders staan de rijen van de regio er zonder cijfers, met de reden.",
+            f"regio_code, {_position('level', labels.IMPORTANCE_LEVELS)}, rank, resource",
+        ),
+        ExportTable(
+            "monitor_resource_steerability",
+            "Stuurbaarheid hulpbronnen",
+            "Hoe stuurbaar elke hulpbron is (toetsingskader): op korte termijn (een project kan er binnen zijn "
+            "looptijd aan werken) of op lange termijn (een lange adem nodig), met de reden; uit het bestand "
+            "resource_steerability dat gebruikers kunnen aanpassen.",
+            f"{_position('resource_group', codebook.resource_groups)}, steerability desc, resource",
+        ),
+        ExportTable(
             "monitor_profiles",
             "Profielen",
             "Wie is veerkrachtig: per achtergrondkenmerk (geslacht, leeftijd, opleiding, huishouden, betaald werk, "
@@ -368,6 +384,7 @@ TRANSLATED_COLUMNS = {
     "comparability": labels.comparability_label,
     "flag_basis": lambda value: labels.FLAG_BASIS.get(value, value),
     "name_source": lambda value: labels.NAME_SOURCE.get(value, value),
+    "steerability": labels.steerability_label,
 }
 # direct figures withheld on fewer than MIN_RESPONDENTS respondents in tables without a
 # suppressed flag for them (the small-area model figure beside it is published)

@@ -27,6 +27,7 @@ class Series:
 # the same colours and markers on every chart of a page (colour-blind safe: also the marker differs)
 SERIES = {
     "gemeente": Series("Gemeente", "#1f4e79", "circle"),
+    "gebied": Series("Gebied", "#1f4e79", "circle"),  # an area of any level (the toetsingskader)
     "regio": Series("Regio (COROP)", "#2a9d8f", "square"),
     "regio_grootteklasse": Series("Grootteklasse in de regio", "#b36b00", "triangle"),
     "provincie": Series("Noord-Brabant", "#7a7a7a", "diamond"),

@@ -16,8 +16,9 @@ import pandas as pd
 
 from monitor.maps.boundaries import Boundaries, read_boundaries
 from monitor.presentation.labels import REGIO_GROOTTEKLASSE
+from monitor.settings import PUBLISHED_SCHEMA
 
-PUBLISHED = "monitor"
+PUBLISHED = PUBLISHED_SCHEMA
 HEADLINE = ("veerkracht_score", "pct_veerkrachtig")  # the two resilience figures
 SMALL_AREA_LEVELS = ("wijk", "buurt")
 

@@ -1,6 +1,7 @@
 """Find the editions in a landing zone: `<landing>/<edition>/survey.{csv,parquet,sav}` and
 `<landing>/<edition>/kwb.csv` (or a cbsodata download folder `kwb/`), and the optional
-`<landing>/<edition>/boundaries/` (monitor.geo)."""
+`<landing>/<edition>/boundaries/` (monitor.geo). Beside the editions, `<landing>/projects/`
+holds the project files the toetsingskader assesses (monitor.assessment)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 SURVEY_SUFFIXES = (".csv", ".parquet", ".sav")
 EDITION_FOLDER = re.compile(r"^(19|20)\d{2}$")
+# beside the editions: the project files of the toetsingskader (monitor.assessment), one YAML each
+PROJECTS_FOLDER = "projects"
 
 
 class LandingError(ValueError):
@@ -44,7 +47,7 @@ def skipped_folders(landing: Path) -> list[str]:
         return []
     lines = []
     for folder in sorted(p for p in landing.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if EDITION_FOLDER.match(folder.name):
+        if EDITION_FOLDER.match(folder.name) or folder.name == PROJECTS_FOLDER:
             continue
         year = re.match(r"(19|20)\d{2}", folder.name)
         why = (

@@ -60,6 +60,9 @@ COLUMNS = {
     "top10": "Top 10",
     "r2_total": "R² totaal",
     "n_excluded": "Niet meegenomen respondenten",
+    "regio_name": "Regio",
+    "steerability": "Stuurbaarheid",
+    "reason": "Reden",
     "scale": "Schaal",
     "scale_label": "Schaal (omschrijving)",
     "n_items": "Aantal items",
@@ -163,6 +166,9 @@ COMPARABILITY = {
 
 YES_NO = {True: "ja", False: "nee"}
 
+# values of monitor_resource_steerability.steerability (the toetsingskader)
+STEERABILITY = {"short": "korte termijn", "long": "lange termijn"}
+
 # values of monitor_small_area_estimates.flag_basis (small_area.FLAG_BASIS): a flag on the
 # model alone, without respondents of its own, is a signal to look at, not a finding
 FLAG_BASIS = {
@@ -190,6 +196,10 @@ SUPPRESSION_REASONS = [
     (
         re.compile(r"composition: fewer than (\d+) respondents of the category among the resilient"),
         r"samenstelling: minder dan \1 respondenten van de categorie onder de veerkrachtigen",
+    ),
+    (
+        re.compile(r"fewer than (\d+) complete respondents \((\d+) per resource\) for the regression"),
+        r"minder dan \1 respondenten met alle hulpbronnen ingevuld (\2 per hulpbron) voor de regressie",
     ),
     (re.compile(r"fewer than (\d+) respondents among the less resilient"), r"minder dan \1 respondenten onder de minder veerkrachtigen"),
     (re.compile(r"fewer than (\d+) respondents among the resilient"), r"minder dan \1 respondenten onder de veerkrachtigen"),
@@ -248,6 +258,10 @@ def area_level_label(level: str) -> str:
 
 def importance_level_label(level: str) -> str:
     return IMPORTANCE_LEVELS.get(level, level)
+
+
+def steerability_label(steerability: str) -> str:
+    return STEERABILITY.get(steerability, steerability)
 
 
 def comparability_label(comparability: str) -> str:

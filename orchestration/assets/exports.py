@@ -12,24 +12,18 @@ drawn before the tabellenboek is written (into a hidden work folder), moved into
 export folder once it is in place, and listed in its manifest.json."""
 
 import shutil
-from pathlib import Path
 
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
-from monitor.settings import warehouse_dir
 from orchestration.assets.publish import EDITION_TABLES, LOG_TABLE, WHOLE_TABLES, published_key
 from orchestration.metadata import markdown_table
 from orchestration.partitions import edition_of, editions
+from orchestration.warehouse import warehouse_folder
 
 TABELLENBOEK_KEY = AssetKey(["exports", "tabellenboek"])
 EXPORTED_KEYS = [published_key(table) for table in [*EDITION_TABLES, *WHOLE_TABLES, LOG_TABLE]]
-
-
-def _warehouse_folder(warehouse: DuckDBResource) -> Path:
-    """The folder of the warehouse file the rows come from (MONITOR_WAREHOUSE as configured)."""
-    return warehouse_dir() if warehouse.database == ":memory:" else Path(warehouse.database).parent
 
 
 @asset(
@@ -64,7 +58,7 @@ def tabellenboek(context: AssetExecutionContext, warehouse: DuckDBResource) -> M
         figures = gather_edition(conn, edition)  # what the maps show, as the factsheets read it
     rows = sum(table.num_rows for table in data.tables.values())
     context.log.info(f"tabellenboek {edition}: read {rows:,} rows of {len(data.tables)} published tables")
-    folder = export_dir(edition, _warehouse_folder(warehouse))
+    folder = export_dir(edition, warehouse_folder(warehouse))
     work = kaartenboek.work_folder(folder)
     try:
         maps = kaartenboek.write_maps(figures, work, progress=context.log.info)

@@ -28,6 +28,8 @@ EDITION_TABLES = {
     "monitor_typology": "Shares of the resilience types per area.",
     "monitor_scale_reliability": "Cronbach's alpha per scale.",
     "monitor_resource_importance": "Which resources go with resilience.",
+    "monitor_resource_importance_regio": "Which resources go with resilience in each regio, where n allows.",
+    "monitor_resource_steerability": "How steerable each resource is (short or long run), from the seed resource_steerability.",
     "monitor_small_area_estimates": "Model-based estimates for every wijk and buurt.",
     "monitor_small_area_validation": "Small-area model against the direct estimates per gemeente.",
     "monitor_profiles": "Who is resilient: figures per background characteristic and category, and the composition of the resilient and the less resilient.",

@@ -18,11 +18,19 @@ from orchestration.checks.results import check_result, data_docs_dir
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import AUDIT
 
+REGIO_IMPORTANCE_FIGURES = ("std_coefficient", "ci_lower", "ci_upper", "shapley_r2", "importance_share", "rank", "r2_total")
 PUBLISHED_MARTS = [
     PublishedMart("monitor_area_estimates", "n_respondents", ("estimate", "ci_lower", "ci_upper", "unweighted_estimate")),
     PublishedMart("monitor_typology", "n_respondents", ("share", "ci_lower", "ci_upper")),
     PublishedMart("monitor_scale_reliability", "n_valid", ("cronbach_alpha",), has_suppressed_flag=False),
     PublishedMart("monitor_resource_importance", "n_respondents", ("std_coefficient", "shapley_r2", "importance_share"), has_suppressed_flag=False),
+    PublishedMart(
+        "monitor_resource_importance_regio",
+        "n_respondents",
+        REGIO_IMPORTANCE_FIGURES,
+        # a regio whose n does not allow the regression shows no figure either
+        withheld=(WithheldFigures(("n_respondents",), REGIO_IMPORTANCE_FIGURES, "suppressed"),),
+    ),
     PublishedMart(
         "monitor_profiles",
         "n_respondents",

@@ -23,6 +23,7 @@ STAGES = {
     "reference": "reference data",
     "audit": "audit (before publishing)",
     "monitor": "publish",
+    "assessments": "share (assessments)",
 }
 
 UNPUBLISHED = "Nothing was published: schema monitor still holds the previous publication."
@@ -62,6 +63,11 @@ BY_CHECK = {
         "above). Download them again with `monitor fetch-cbs-map --year {edition} --overwrite`, or correct the "
         "file (e.g. reproject to EPSG:28992 with ogr2ogr -t_srs EPSG:28992), or remove the boundaries folder to "
         "publish the edition without maps; then run `monitor refresh --edition {edition}` again. "
+    ),
+    "assessment_project_files": (
+        "The project file named above cannot be assessed (its key and the valid values are said). Correct it, or "
+        "move it out of <landing>/projects/; then run `monitor assess FILE` or refresh the edition. The monitor "
+        "tables were published and the other projects assessed: only this assessment was not written. "
     ),
     "calibration_weights_contract": (
         "The calibration weights miss a CBS margin or the trimming bound. The failing raking domains "
