@@ -642,6 +642,44 @@ def test_resource_importance_coefficient_outside_interval(importance_specs):
     _fails(_importance_run(frame, importance_specs), "ci_upper / std_coefficient", "std_coefficient <= ci_upper", unexpected=1)
 
 
+# --- monitor_resource_importance_regio: per regio, a regio without n enough suppressed -------
+
+
+def _regio_importance() -> pd.DataFrame:
+    shown = _importance().assign(regio_code="CR35", regio_name="Noordoost-Noord-Brabant", suppressed=False, suppression_reason=None)
+    hidden = _importance().assign(regio_code="CR33", regio_name="West-Noord-Brabant", suppressed=True,
+                                  suppression_reason="fewer than 700 complete respondents (50 per resource) for the regression",
+                                  n_respondents=412)  # fmt: skip
+    for column in ("std_coefficient", "ci_lower", "ci_upper", "shapley_r2", "importance_share", "r2_total", "rank"):
+        hidden[column] = math.nan
+    return pd.concat([shown, hidden], ignore_index=True)
+
+
+def _regio_run(frame):
+    return _run(mc.regio_importance_frame(frame), mc.resource_importance_suite(by=mc.REGIO), mc.SUITE_REGIO_IMPORTANCE)
+
+
+def test_regio_importance_passes_with_a_suppressed_regio():
+    _passes(_regio_run(_regio_importance()))
+
+
+def test_regio_importance_shares_add_up_per_regio():
+    frame = _regio_importance()
+    frame.loc[0, "importance_share"] = 40.0  # mastery in CR35: was 50
+    _fails(_regio_run(frame), mc.LEVEL_SHARE_TOTAL, "sum to 100 per edition and regio_code", unexpected=3)
+
+
+def test_a_suppressed_regio_shows_no_figure():
+    from data_quality.suites.published_marts import mart_suite
+    from orchestration.checks.marts import PUBLISHED_MARTS
+
+    (mart,) = [m for m in PUBLISHED_MARTS if m.table == "monitor_resource_importance_regio"]
+    frame = _regio_importance()
+    _passes(_run(frame, mart_suite(mart)))
+    frame.loc[6, "importance_share"] = 50.0  # CR33 is suppressed
+    _fails(_run(frame, mart_suite(mart)), "importance_share", "not published where suppressed is true", unexpected=1)
+
+
 # --- monitor_scale_reliability --------------------------------------------------------------
 
 
@@ -695,7 +733,7 @@ def test_content_suites_cover_every_monitor_table():
     suites = {s.table: s for s in mc.content_suites(CODEBOOK)}
     assert set(suites) == {
         "monitor_area_estimates", "monitor_typology", "monitor_trend", "monitor_resource_importance", "monitor_scale_reliability",
-        "monitor_profiles", "monitor_resources_by_resilience",
+        "monitor_profiles", "monitor_resources_by_resilience", "monitor_resource_importance_regio",
     }
     frame = _area_estimates()
     assert mc.N_EFFECTIVE_RATIO in suites["monitor_area_estimates"].frame(frame).columns
