@@ -55,6 +55,10 @@ def _demo_data(args: argparse.Namespace) -> int:
             print(f"demo-data: edition {edition} not written: {err}", file=sys.stderr)
             return 2
         print(f"demo-data: {written.summary}")
+    from monitor.demo.projects import write_demo_projects
+
+    for path in write_demo_projects(landing):  # also beside editions left as they were
+        print(f"demo-data: example project {path} (assessed by the toetsingskader after each refresh)")
     return 0
 
 
