@@ -41,6 +41,17 @@ def published_path(warehouse: Path | None = None) -> Path:
     return (warehouse or warehouse_dir()) / PUBLISHED_FILENAME
 
 
+def logs_dir(warehouse: Path | None = None) -> Path:
+    """`<MONITOR_WAREHOUSE>/logs/`: dbt's output of each run (dbt-<run_id>.log, and dbt's own
+    dbt.log) and the traceback of a refresh stopped by an error outside its steps."""
+    return (warehouse or warehouse_dir()) / "logs"
+
+
+def dbt_log_path(warehouse: Path, run_id: str) -> Path:
+    """Where dbt's output of a Dagster run goes (every dbt step of the run appends to it)."""
+    return logs_dir(warehouse) / f"dbt-{run_id}.log"
+
+
 def demo_truth_dir(landing: Path | None = None) -> Path:
     """Where the demo generator puts its truth files: beside the landing zone, never in it,
     so the pipeline cannot read them by accident."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -37,3 +38,23 @@ def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     if completed.returncode != 0:
         raise RuntimeError(f"dbt parse failed in {project.project_dir}:\n{completed.stdout}\n{completed.stderr}")
     return manifest
+
+
+@cache
+def _manifest_json() -> dict:
+    import json
+
+    return json.loads(ensure_manifest().read_text(encoding="utf-8"))
+
+
+def column_docs(schema: str, table: str) -> dict[str, str]:
+    """The column descriptions the dbt YAML gives a table (a model, seed or source of that
+    schema and name): the one place columns are documented, for dbt docs and the Dagster UI alike."""
+    manifest = _manifest_json()
+    for node in [*manifest["nodes"].values(), *manifest["sources"].values()]:
+        if node.get("resource_type") not in ("model", "seed", "source"):
+            continue
+        node_schema = node.get("config", {}).get("schema") or node.get("schema")
+        if node.get("name") == table and node_schema == schema:
+            return {name: column.get("description", "") for name, column in node.get("columns", {}).items()}
+    return {}

@@ -8,6 +8,7 @@ import os
 import textwrap
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +18,10 @@ from dagster import DagsterInstance
 from monitor import settings
 from monitor.exports.tabellenboek import workbook_name
 from monitor.landing.discover import find_editions, skipped_folders
+from monitor.settings import dbt_log_path, published_path
 from orchestration.lock import warehouse_lock
 from orchestration.partitions import EDITION_PARTITIONS_NAME
+from orchestration.progress import edition_banner
 
 DAGSTER_YAML = """\
 # Written by `monitor`: the Dagster instance of this warehouse (runs, events, check results).
@@ -177,11 +180,14 @@ def _refresh_edition(job, instance: DagsterInstance, edition: int) -> RefreshRep
 
 
 def run_refresh(
-    editions: list[int] | None = None, instance: DagsterInstance | None = None, wait: bool = True
+    editions: list[int] | None = None,
+    instance: DagsterInstance | None = None,
+    wait: bool = True,
+    progress: Callable[[str], None] = print,
 ) -> RefreshReport:
     """Materialize every asset (checks included) for each edition (None: every edition in the
     landing zone), one edition (partition) at a time, holding the warehouse's refresh lock
-    (see orchestration.lock); one report for all."""
+    (see orchestration.lock), announcing each edition to `progress`; one report for all."""
     from orchestration.definitions import build_definitions
     from orchestration.jobs import REFRESH_JOB_NAME
 
@@ -193,7 +199,10 @@ def run_refresh(
     job = build_definitions().resolve_job_def(REFRESH_JOB_NAME)
     with warehouse_lock(settings.duckdb_path(), wait=wait, on_taken=lambda: notes.extend(_recover(instance))):
         register_editions(instance, found)
-        reports = [_refresh_edition(job, instance, edition) for edition in found]
+        reports = []
+        for number, edition in enumerate(found, start=1):
+            progress(edition_banner(edition, number, len(found)))
+            reports.append(_refresh_edition(job, instance, edition))
     return RefreshReport(
         success=all(r.success for r in reports),
         run_ids=[run_id for r in reports for run_id in r.run_ids],
@@ -387,7 +396,7 @@ def _error_chain(error: BaseException) -> list[str]:
 
 def _write_traceback(error: BaseException) -> tuple[bool, str]:
     """Write the full traceback under the warehouse (logs/); where it is, or why it is below."""
-    path = settings.warehouse_dir() / "logs" / f"refresh-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    path = settings.logs_dir() / f"refresh-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
@@ -463,6 +472,10 @@ def render_summary(report: RefreshReport, database: Path) -> str:
         lines.append(f"time in steps: {total:.0f} s; slowest: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
     lines += warehouse_lines(database)
     lines.append(f"warehouse: {database}")
+    if report.published:
+        lines.append(f"schema monitor for readers: {published_path(database.parent)} (open it read-only, also during a refresh)")
+    logs = [dbt_log_path(database.parent, run_id) for run_id in report.run_ids]
+    lines += [f"dbt output: {path}" for path in logs if path.exists()]
     reports = [database.parent / "data_quality" / run_id / "index.html" for run_id in report.run_ids]
     lines += [f"data quality report (GX Data Docs): {path}" for path in reports if path.exists()]
     lines += _output_lines(database.parent, report.published)

@@ -26,12 +26,13 @@ from dagster_duckdb import DuckDBResource
 from monitor.assessment.assess import READS
 from monitor.landing.discover import PROJECTS_FOLDER
 from orchestration.assets.publish import published_key
-from orchestration.metadata import markdown_table
+from orchestration.metadata import code_version, markdown_table
 from orchestration.partitions import edition_of, editions
 from orchestration.resources import LandingZone
 from orchestration.warehouse import warehouse_folder
 
 ASSESSMENTS_KEY = AssetKey(["assessments", "projects"])
+VERSION = code_version(__name__, "monitor.assessment.assess", "monitor.assessment.page", "monitor.assessment.project")
 PROJECT_FILES_CHECK = "assessment_project_files"
 PROJECT_SUFFIXES = (".yaml", ".yml")
 
@@ -47,6 +48,7 @@ def project_files(landing: Path) -> list[Path]:
     deps=[published_key(t) for t in READS],
     group_name="share",
     kinds={"html", "json", "python"},
+    code_version=VERSION,
     check_specs=[
         AssetCheckSpec(
             PROJECT_FILES_CHECK,

@@ -6,13 +6,14 @@ models are keyed by their schema (staging / intermediate / monitor) and grouped 
 dbt tests become asset checks."""
 
 
+import contextlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -21,10 +22,13 @@ from dagster_dbt import (
 )
 from dagster_duckdb import DuckDBResource
 
+from monitor.settings import dbt_log_path, logs_dir
 from orchestration.dbt_manifest import DBT_PROJECT, ensure_manifest
+from orchestration.dbt_metadata import with_table_metadata
 from orchestration.partitions import edition_of, editions
 
 DBT_TARGET_FOLDER = "dbt_target"  # under the warehouse folder: dbt's artifacts of the last invocation
+PROJECT_METADATA_KEY = "dagster_dbt/project"
 GROUP_BY_LAYER = {"staging": "stage", "intermediate": "model", "marts": "audit", "trend": "audit", "seeds": "reference"}
 
 
@@ -36,6 +40,18 @@ class MonitorDbtTranslator(DagsterDbtTranslator):
         schema = dbt_resource_props["config"].get("schema") or dbt_resource_props["schema"]
         return AssetKey([schema, dbt_resource_props["name"]])
 
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> AssetSpec:
+        """dagster-dbt's spec without its DbtProject object in the metadata, which the UI can only
+        show as "(unserializable)" (the dbt resource knows the project folder)."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        return spec.replace_attributes(metadata={k: v for k, v in spec.metadata.items() if k != PROJECT_METADATA_KEY})
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        """The YAML description, not dagster-dbt's default that appends the raw SQL (the SQL is in
+        the code and in dbt docs; the catalog shows what the table is)."""
+        name = dbt_resource_props["name"]
+        return dbt_resource_props.get("description") or f"dbt {dbt_resource_props['resource_type']} {name}"
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return GROUP_BY_LAYER["seeds"]
@@ -46,14 +62,27 @@ class MonitorDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = MonitorDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+def _quiet(events: Iterator, log: TextIO) -> Iterator:
+    """The events, with what dagster-dbt echoes of dbt's output to stdout written to `log`
+    instead: the terminal shows one line per step (orchestration.progress)."""
+    events = iter(events)
+    while True:
+        with contextlib.redirect_stdout(log):
+            try:
+                event = next(events)
+            except StopIteration:
+                return
+        yield event
+
+
 def _dbt_build(name: str, description: str, **selection):
-    """A dbt build of part of the project as one asset step. The project runs in two parts
-    because Python assets sit between them: stage + model feed the weights, the marts (publish)
-    use them, and the trend reads the small-area estimates made from the marts."""
+    """A dbt build of part of the project as one asset step. The project runs in parts because
+    Python assets sit between them: stage + model feed the weights, the marts (publish) use
+    them, and the trend reads the small-area estimates made from the marts."""
 
     @dbt_assets(
         manifest=ensure_manifest(),
-        project=DBT_PROJECT,
+        project=DBT_PROJECT,  # path: selections are relative to the project folder
         dagster_dbt_translator=TRANSLATOR,
         name=name,
         partitions_def=editions,
@@ -63,12 +92,22 @@ def _dbt_build(name: str, description: str, **selection):
         # The dbt subprocess inherits the environment; profiles.yml reads the DuckDB path from it.
         # No Dagster connection is open while dbt runs (one writer per DuckDB file).
         os.environ["MONITOR_DUCKDB_PATH"] = warehouse.database
-        edition_vars = json.dumps({"edition": edition_of(context)})  # see dbt_project/macros/editions.sql
+        folder = Path(warehouse.database).parent
+        os.environ["DBT_LOG_PATH"] = str(logs_dir(folder))  # dbt's own dbt.log, beside our copy of its output
+        edition = edition_of(context)
+        edition_vars = json.dumps({"edition": edition})  # see dbt_project/macros/editions.sql
         # One target folder per warehouse, kept between invocations: dbt then re-parses only what
         # changed (partial parsing) instead of the whole project, ~2 s per invocation. dbt parses
         # fully again only when the vars (the edition) or the profile (the warehouse) change.
-        target = Path(warehouse.database).parent / DBT_TARGET_FOLDER
-        yield from dbt.cli(["build", "--vars", edition_vars], context=context, target_path=target).stream()
+        invocation = dbt.cli(["build", "--vars", edition_vars], context=context, target_path=folder / DBT_TARGET_FOLDER)
+        log = dbt_log_path(folder, context.run_id)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"--- {name}, edition {edition} ---\n")
+            events = _quiet(invocation.stream(), out)
+            # rows, column types and descriptions, column lineage in the UI (once dbt has finished)
+            yield from with_table_metadata(events, warehouse.database, invocation.manifest, TRANSLATOR,
+                                           folder / DBT_TARGET_FOLDER, DBT_PROJECT.project_dir / "target", edition)  # fmt: skip
 
     _build.__doc__ = description
     return _build

@@ -18,11 +18,12 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.publish import EDITION_TABLES, LOG_TABLE, WHOLE_TABLES, published_key
-from orchestration.metadata import markdown_table
+from orchestration.metadata import code_version, markdown_table
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import warehouse_folder
 
 TABELLENBOEK_KEY = AssetKey(["exports", "tabellenboek"])
+VERSION = code_version(__name__, "monitor.exports.tabellenboek", "monitor.exports.kaartenboek", "monitor.presentation.labels")
 EXPORTED_KEYS = [published_key(table) for table in [*EDITION_TABLES, *WHOLE_TABLES, LOG_TABLE]]
 
 
@@ -32,6 +33,7 @@ EXPORTED_KEYS = [published_key(table) for table in [*EDITION_TABLES, *WHOLE_TABL
     deps=EXPORTED_KEYS,
     group_name="share",
     kinds={"excel", "parquet", "csv"},
+    code_version=VERSION,
     description=(
         "exports/<edition>/: tabellenboek_<edition>.xlsx (a Toelichting sheet and one sheet per published "
         "monitor table and the sheet 'Grootteklasse per regio', Dutch headings and labels, suppressed cells shown "

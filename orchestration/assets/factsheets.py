@@ -9,10 +9,11 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.publish import EDITION_TABLES, LOG_TABLE, WHOLE_TABLES, published_key
-from orchestration.metadata import markdown_table
+from orchestration.metadata import code_version, markdown_table
 from orchestration.partitions import edition_of, editions
 
 FACTSHEETS_KEY = AssetKey(["factsheets", "gemeenten"])
+VERSION = code_version(__name__, "monitor.factsheets.page", "monitor.factsheets.data", "monitor.factsheets.charts", "monitor.factsheets.maps", "monitor.maps.svg")
 # the tables the pages read (monitor_scale_reliability and the validation are not shown)
 READS = [
     "monitor_area_estimates",
@@ -30,6 +31,7 @@ TOP_FLAGGED = 10
     deps=[published_key(t) for t in [*EDITION_TABLES, *WHOLE_TABLES, LOG_TABLE]],
     group_name="share",
     kinds={"html", "python"},
+    code_version=VERSION,
     description=(
         "Static HTML factsheets of the edition, one per gemeente (<gemeente_code>.html) plus index.html, in "
         "<MONITOR_WAREHOUSE>/factsheets/<edition>/: resilience against region, the gemeente's size class within "

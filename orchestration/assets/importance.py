@@ -10,13 +10,14 @@ from dagster_duckdb import DuckDBResource
 from monitor.codebook import load_codebook
 from orchestration.assets.publish import audit_key
 from orchestration.assets.weighting import WEIGHTS_KEY
-from orchestration.metadata import markdown_table
+from orchestration.metadata import code_version, markdown_table, table_metadata
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import AUDIT, replace_edition_rows
 
 IMPORTANCE_KEY = audit_key("monitor_resource_importance")
 REGIO_IMPORTANCE_KEY = audit_key("monitor_resource_importance_regio")
 OUTCOME = "veerkracht_score"
+VERSION = code_version(__name__, "monitor.statistics.importance")
 LEADING = ["edition", "level", "resource", "resource_group", "rank"]
 READS = [
     AssetKey(["intermediate", "int_respondent_scale_scores"]),
@@ -80,6 +81,7 @@ def _ordered(table: pd.DataFrame, leading: list[str]) -> pd.DataFrame:
     deps=READS,
     group_name="audit",
     kinds={"duckdb", "python"},
+    code_version=VERSION,
     description=(
         "audit.monitor_resource_importance (published as monitor.monitor_resource_importance): weighted standardised regression of veerkracht_score on the "
         "resource scales, with each resource's and each group's Shapley share of explained variance, "
@@ -92,11 +94,12 @@ def monitor_resource_importance(context: AssetExecutionContext, warehouse: DuckD
     with warehouse.get_connection() as conn:
         table, fit = _importance_table(_wide_scores(conn, edition, groups), groups)
         table = _ordered(table.assign(edition=edition), LEADING)
-        rows = replace_edition_rows(conn, AUDIT, "monitor_resource_importance", table, edition)
+        replace_edition_rows(conn, AUDIT, "monitor_resource_importance", table, edition)
+        metadata = table_metadata(conn, AUDIT, "monitor_resource_importance", edition)
     groups_shown = table[table["level"] == "group"][["edition", "resource", "importance_share", "rank"]]
     context.log.info(f"edition {edition}: R2 {fit['r2_total']:.3f} on {fit['n_used']:,} respondents")
     return MaterializeResult(
-        metadata={"rows": rows, "groups": MetadataValue.md(markdown_table(groups_shown)), "fit": MetadataValue.json(fit)}
+        metadata={**metadata, "groups": MetadataValue.md(markdown_table(groups_shown)), "fit": MetadataValue.json(fit)}
     )
 
 
@@ -142,6 +145,7 @@ def regio_importance(wide: pd.DataFrame, groups: dict[str, str], names: dict[str
     deps=READS,
     group_name="audit",
     kinds={"duckdb", "python"},
+    code_version=VERSION,
     description=(
         "audit.monitor_resource_importance_regio (published as monitor.monitor_resource_importance_regio): the "
         "regression of monitor_resource_importance on the respondents of each regio (COROP) alone, where n allows "
@@ -158,7 +162,8 @@ def monitor_resource_importance_regio(context: AssetExecutionContext, warehouse:
         ).fetchall())  # fmt: skip
         table = regio_importance(_wide_scores(conn, edition, groups), groups, names)
         table = _ordered(table.assign(edition=edition), ["edition", "regio_code", "regio_name", *LEADING[1:]])
-        rows = replace_edition_rows(conn, AUDIT, "monitor_resource_importance_regio", table, edition)
+        replace_edition_rows(conn, AUDIT, "monitor_resource_importance_regio", table, edition)
+        metadata = table_metadata(conn, AUDIT, "monitor_resource_importance_regio", edition)
     fits = table.drop_duplicates("regio_code")[["regio_code", "regio_name", "n_respondents", "r2_total", "suppressed"]]
     for fit in fits.itertuples():
         context.log.info(
@@ -166,4 +171,4 @@ def monitor_resource_importance_regio(context: AssetExecutionContext, warehouse:
             + (f"not estimated ({fit.n_respondents:,} complete respondents)" if fit.suppressed
                else f"R2 {fit.r2_total:.3f} on {fit.n_respondents:,} respondents")
         )  # fmt: skip
-    return MaterializeResult(metadata={"rows": rows, "regios": MetadataValue.md(markdown_table(fits))})
+    return MaterializeResult(metadata={**metadata, "regios": MetadataValue.md(markdown_table(fits))})

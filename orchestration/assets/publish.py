@@ -14,11 +14,20 @@ so readers never block the refresh and never see half a publication."""
 from pathlib import Path
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    TableColumnDep,
+    TableColumnLineage,
+    multi_asset,
+)
 from dagster_duckdb import DuckDBResource
 
 from monitor.settings import published_path
-from orchestration.metadata import markdown_table
+from orchestration.metadata import code_version, markdown_table, table_metadata
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import AUDIT, PUBLISHED, publish_edition, write_reader_copy
 
@@ -38,6 +47,7 @@ EDITION_TABLES = {
 }
 WHOLE_TABLES = {"monitor_trend": "Change between consecutive editions."}
 LOG_TABLE = "monitor_publication_log"
+VERSION = code_version(__name__, "orchestration.warehouse")
 
 BELOW_GEMEENTE_VIEW = f"""
     create or replace view {PUBLISHED}.monitor_below_gemeente as
@@ -73,6 +83,7 @@ def _spec(table: str, description: str) -> AssetSpec:
         deps=[audit_key(table)],
         group_name="publish",
         kinds={"duckdb"},
+        code_version=VERSION,
         description=f"{PUBLISHED}.{table}: {description} Published copy of {AUDIT}.{table} after every check passed.",
     )
 
@@ -83,6 +94,7 @@ SPECS = [_spec(t, d) for t, d in {**EDITION_TABLES, **WHOLE_TABLES}.items()] + [
         deps=[audit_key(t) for t in {**EDITION_TABLES, **WHOLE_TABLES}],
         group_name="publish",
         kinds={"duckdb"},
+        code_version=VERSION,
         description=f"{PUBLISHED}.{LOG_TABLE}: one row per publication: edition, when, by which Dagster run, which tables.",
     )
 ]
@@ -98,11 +110,12 @@ def publish_monitor_tables(context: AssetExecutionContext, warehouse: DuckDBReso
         rows = publish_edition(conn, list(EDITION_TABLES), list(WHOLE_TABLES), edition, after)
         flagged = conn.execute(f"select count(*) from {PUBLISHED}.monitor_below_gemeente where edition = ?", [edition]).fetchone()[0]
         context.log.info(f"edition {edition}: published {len(rows)} tables into schema {PUBLISHED} ({sum(rows.values()):,} rows)")
+        tables = {table: table_metadata(conn, PUBLISHED, table, edition) for table in rows}
         readers = _write_reader_copy(conn, warehouse)
     if readers is not None:
         context.log.info(f"schema {PUBLISHED} for readers: {readers}")
-    for table, n in rows.items():
-        metadata = {"rows": n, "published_from": f"{AUDIT}.{table}"}
+    for table, metadata in tables.items():
+        metadata = {**metadata, "dagster/column_lineage": _copied_from(table, metadata), "published_from": f"{AUDIT}.{table}"}
         if table == "monitor_small_area_estimates":
             metadata["flagged_below_gemeente"] = int(flagged)
         yield MaterializeResult(asset_key=published_key(table), metadata=metadata)
@@ -114,6 +127,14 @@ def publish_monitor_tables(context: AssetExecutionContext, warehouse: DuckDBReso
             "published": MetadataValue.md(markdown_table(summary)),
             **({"readers_open": MetadataValue.path(str(readers))} if readers is not None else {}),
         },
+    )
+
+
+def _copied_from(table: str, metadata: dict) -> TableColumnLineage:
+    """Each published column is its audit candidate's column, copied as it was checked."""
+    columns = [column.name for column in metadata["dagster/column_schema"].schema.columns]
+    return TableColumnLineage(
+        deps_by_column={name: [TableColumnDep(asset_key=audit_key(table), column_name=name)] for name in columns}
     )
 
 

@@ -23,6 +23,7 @@ from monitor.codebook.tables import TABLE_BUILDERS, codebook_tables
 from monitor.geo.boundaries import COLUMNS as BOUNDARY_COLUMNS
 from monitor.geo.boundaries import load_boundaries
 from monitor.landing.survey import load_survey
+from orchestration.metadata import code_version, table_metadata
 from orchestration.partitions import edition_of, editions
 from orchestration.resources import LandingZone
 from orchestration.warehouse import replace_edition_rows, replace_table
@@ -38,6 +39,10 @@ BOUNDARIES_KEY = AssetKey([RAW_SCHEMA, "area_boundaries"])
 # still gives dbt a table with a BLOB geometry
 BOUNDARY_TYPES = {"int64": "bigint", "string": "varchar", "object": "blob", "bool": "boolean"}
 CODEBOOK_TABLES = tuple(TABLE_BUILDERS)  # raw.<name> for every codebook table (names only: no work at import)
+CODEBOOK_VERSION = code_version(__name__, "monitor.codebook", "monitor.codebook.tables")
+SURVEY_VERSION = code_version(__name__, "monitor.landing.survey", "monitor.codebook")
+KWB_VERSION = code_version(__name__, "monitor.cbs.kwb", "monitor.cbs.supplement", "monitor.cbs.statline")
+BOUNDARIES_VERSION = code_version(__name__, "monitor.geo.boundaries")
 
 
 @multi_asset(
@@ -47,6 +52,7 @@ CODEBOOK_TABLES = tuple(TABLE_BUILDERS)  # raw.<name> for every codebook table (
             group_name=GROUP,
             kinds={"duckdb"},
             description=f"raw.{name}: the survey codebook (monitor/codebook/survey_codebook.yaml) as a table for dbt.",
+            code_version=CODEBOOK_VERSION,
         )
         for name in CODEBOOK_TABLES
     ],
@@ -56,8 +62,8 @@ def raw_codebook(context: AssetExecutionContext, warehouse: DuckDBResource):
     tables = codebook_tables(load_codebook())
     with warehouse.get_connection() as conn:
         for name in CODEBOOK_TABLES:
-            rows = replace_table(conn, RAW_SCHEMA, name, tables[name])
-            yield MaterializeResult(asset_key=AssetKey([RAW_SCHEMA, name]), metadata={"rows": rows})
+            replace_table(conn, RAW_SCHEMA, name, tables[name])
+            yield MaterializeResult(asset_key=AssetKey([RAW_SCHEMA, name]), metadata=table_metadata(conn, RAW_SCHEMA, name))
 
 
 @asset(
@@ -65,6 +71,7 @@ def raw_codebook(context: AssetExecutionContext, warehouse: DuckDBResource):
     partitions_def=editions,
     group_name=GROUP,
     kinds={"duckdb", "pandas"},
+    code_version=SURVEY_VERSION,
     description=(
         "raw.survey_responses: each edition's survey file as delivered, one row per respondent, "
         "typed by the codebook (extra columns kept); raw.survey_value_labels: the value labels of an "
@@ -77,10 +84,11 @@ def raw_survey_responses(context: AssetExecutionContext, landing: LandingZone, w
     with warehouse.get_connection() as conn:
         rows = replace_edition_rows(conn, RAW_SCHEMA, "survey_responses", loaded.frame, found.edition, "_landing_edition")
         replace_edition_rows(conn, RAW_SCHEMA, "survey_value_labels", _value_labels(loaded, found.edition), found.edition)
+        table = table_metadata(conn, RAW_SCHEMA, "survey_responses", found.edition, "_landing_edition")
     context.log.info(f"edition {found.edition}: {rows:,} respondents from {found.survey_path}")
     return MaterializeResult(
         metadata={
-            "rows": rows,
+            **table,
             "file": str(found.survey_path),
             "extra_columns": MetadataValue.json(loaded.extra_columns),
             "defaulted_columns": MetadataValue.json(loaded.defaulted_columns),
@@ -134,6 +142,7 @@ def _kwb_columns(loaded, frame: pd.DataFrame, absent: list[str], edition: int) -
         AssetSpec(
             KWB_KEY,
             group_name=GROUP,
+            code_version=KWB_VERSION,
             kinds={"duckdb", "pandas"},
             description=(
                 "raw.kwb_key_figures: each edition's CBS Kerncijfers wijken en buurten, all regions of "
@@ -143,6 +152,7 @@ def _kwb_columns(loaded, frame: pd.DataFrame, absent: list[str], edition: int) -
         AssetSpec(
             KWB_REJECTED_KEY,
             group_name=GROUP,
+            code_version=KWB_VERSION,
             kinds={"duckdb"},
             description=(
                 "raw.kwb_rejected_rows: rows of a CBS file that could not be read, with the reason, the line, "
@@ -152,6 +162,7 @@ def _kwb_columns(loaded, frame: pd.DataFrame, absent: list[str], edition: int) -
         AssetSpec(
             KWB_COLUMNS_KEY,
             group_name=GROUP,
+            code_version=KWB_VERSION,
             kinds={"duckdb"},
             description=(
                 "raw.kwb_columns: per CBS variable the project uses (monitor/cbs/kwb_variables.yaml), its key in "
@@ -170,6 +181,7 @@ def raw_kwb_key_figures(context: AssetExecutionContext, landing: LandingZone, wa
         rows = replace_edition_rows(conn, RAW_SCHEMA, "kwb_key_figures", frame, found.edition)
         replace_edition_rows(conn, RAW_SCHEMA, "kwb_rejected_rows", rejected, found.edition)
         replace_edition_rows(conn, RAW_SCHEMA, "kwb_columns", columns, found.edition)
+        tables = {name: table_metadata(conn, RAW_SCHEMA, name, found.edition) for name in ("kwb_key_figures", "kwb_rejected_rows", "kwb_columns")}
     if len(rejected):
         context.log.warning(
             f"edition {found.edition}: {len(rejected)} row(s) of {found.kwb_path} could not be read; "
@@ -180,7 +192,7 @@ def raw_kwb_key_figures(context: AssetExecutionContext, landing: LandingZone, wa
     yield MaterializeResult(
         asset_key=KWB_KEY,
         metadata={
-            "rows": rows,
+            **tables["kwb_key_figures"],
             "file": str(found.kwb_path),
             "supplement": str(found.kwb_supplement_path or "none"),
             "cbs_table_id": loaded.table_id or "unknown",
@@ -188,8 +200,8 @@ def raw_kwb_key_figures(context: AssetExecutionContext, landing: LandingZone, wa
             "variables_absent_from_file": MetadataValue.json(absent),
         },
     )
-    yield MaterializeResult(asset_key=KWB_REJECTED_KEY, metadata={"rows": len(rejected)})
-    yield MaterializeResult(asset_key=KWB_COLUMNS_KEY, metadata={"rows": len(columns), "absent": MetadataValue.json(absent)})
+    yield MaterializeResult(asset_key=KWB_REJECTED_KEY, metadata=tables["kwb_rejected_rows"])
+    yield MaterializeResult(asset_key=KWB_COLUMNS_KEY, metadata={**tables["kwb_columns"], "absent": MetadataValue.json(absent)})
 
 
 @asset(
@@ -197,6 +209,7 @@ def raw_kwb_key_figures(context: AssetExecutionContext, landing: LandingZone, wa
     partitions_def=editions,
     group_name=GROUP,
     kinds={"duckdb", "geojson"},
+    code_version=BOUNDARIES_VERSION,
     description=(
         "raw.area_boundaries: each edition's optional boundaries (`<edition>/boundaries/`: PDOK GeoJSON "
         "or the CBS wijk- en buurtkaart GeoPackage), one row per gemeente, wijk and buurt delivered: code, "
@@ -213,12 +226,13 @@ def raw_area_boundaries(context: AssetExecutionContext, landing: LandingZone, wa
         conn.execute(f"create schema if not exists {RAW_SCHEMA}")
         conn.execute(f"create table if not exists {RAW_SCHEMA}.area_boundaries ({columns})")
         rows = replace_edition_rows(conn, RAW_SCHEMA, "area_boundaries", loaded.frame, found.edition)
+        table = table_metadata(conn, RAW_SCHEMA, "area_boundaries", found.edition)
     by_type = loaded.frame["region_type"].value_counts().to_dict()
     where = found.boundaries_path or f"{found.folder}/boundaries (not there: no maps for this edition)"
     context.log.info(f"edition {found.edition}: {rows:,} boundaries ({by_type or 'none'}) from {where}")
     return MaterializeResult(
         metadata={
-            "rows": rows,
+            **table,
             "folder": str(where),
             "files": MetadataValue.json(loaded.files),
             "rows_by_region_type": MetadataValue.json(by_type),

@@ -10,12 +10,13 @@ from data_quality.suites.published_marts import MIN_RESPONDENTS
 from monitor.statistics.small_area import INDICATORS, fit_table, small_area_estimates
 from orchestration.assets.publish import audit_key
 from orchestration.assets.weighting import WEIGHTS_KEY
-from orchestration.metadata import markdown_table
+from orchestration.metadata import code_version, markdown_table, table_metadata
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import AUDIT, replace_edition_rows
 
 SAE_KEY = audit_key("monitor_small_area_estimates")
 VALIDATION_KEY = audit_key("monitor_small_area_validation")
+VERSION = code_version(__name__, "monitor.statistics.small_area")
 INPUTS = [
     AssetKey(["intermediate", "int_small_area_covariates"]),
     AssetKey(["intermediate", "int_respondent_indicators"]),
@@ -98,6 +99,7 @@ def _validation_summary(validation: pd.DataFrame) -> pd.DataFrame:
             deps=INPUTS,
             group_name="audit",
             kinds={"duckdb", "python"},
+            code_version=VERSION,
             description=(
                 "audit.monitor_small_area_estimates (published as monitor.monitor_small_area_estimates): veerkracht_score and pct_veerkrachtig for every wijk and "
                 "buurt of the layout (named: area_name, gemeente_name, name_source from intermediate.int_area_names), model-based (CBS covariates + gemeente), benchmarked to the gemeente direct "
@@ -111,6 +113,7 @@ def _validation_summary(validation: pd.DataFrame) -> pd.DataFrame:
             deps=[SAE_KEY],
             group_name="audit",
             kinds={"duckdb"},
+            code_version=VERSION,
             description=("audit.monitor_small_area_validation: per gemeente, the model aggregated before benchmarking "
                          "against the direct estimate, the level's sigma_u^2, the mean weight of the own respondents "
                          "and the flagged areas by what the flag rests on."),
@@ -129,13 +132,14 @@ def small_area_estimates_asset(context: AssetExecutionContext, warehouse: DuckDB
     summary = _validation_summary(result.validation)
     with warehouse.get_connection() as conn:
         rows = replace_edition_rows(conn, AUDIT, "monitor_small_area_estimates", published, edition)
-        validation_rows = replace_edition_rows(conn, AUDIT, "monitor_small_area_validation", result.validation, edition)
+        replace_edition_rows(conn, AUDIT, "monitor_small_area_validation", result.validation, edition)
+        tables = {name: table_metadata(conn, AUDIT, name, edition) for name in ("monitor_small_area_estimates", "monitor_small_area_validation")}
     flagged = int(published["below_gemeente"].sum())
     context.log.info(f"edition {edition}: small-area estimates: {rows:,} rows, {flagged} flagged below their gemeente")
     yield MaterializeResult(
         asset_key=SAE_KEY,
         metadata={
-            "rows": rows,
+            **tables["monitor_small_area_estimates"],
             "flagged_below_gemeente": flagged,
             "fit_and_flags": MetadataValue.md(markdown_table(fit_table(result.diagnostics))),
             "model": MetadataValue.json(result.diagnostics),
@@ -143,5 +147,5 @@ def small_area_estimates_asset(context: AssetExecutionContext, warehouse: DuckDB
     )
     yield MaterializeResult(
         asset_key=VALIDATION_KEY,
-        metadata={"rows": validation_rows, "model_vs_direct": MetadataValue.md(markdown_table(summary))},
+        metadata={**tables["monitor_small_area_validation"], "model_vs_direct": MetadataValue.md(markdown_table(summary))},
     )

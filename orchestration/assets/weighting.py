@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from dagster_duckdb import DuckDBResource
 
 from monitor.statistics.weighting import calibrate
-from orchestration.metadata import markdown_table
+from orchestration.metadata import code_version, markdown_table, table_metadata
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import replace_edition_rows
 
@@ -26,6 +26,8 @@ INPUTS = [
     AssetKey(["intermediate", "int_weighting_targets"]),
     AssetKey(["intermediate", "int_gemeenten"]),
 ]
+
+VERSION = code_version(__name__, "monitor.statistics.weighting")
 
 RESPONDENTS_SQL = """
     select r.edition, r.resp_id, r.gemeente_code, g.corop_code, r.sex, r.age_band, r.design_weight
@@ -62,7 +64,8 @@ def _edition_summary(calibration, edition: int) -> dict:
 @multi_asset(
     partitions_def=editions,
     specs=[
-        AssetSpec(AssetKey([SCHEMA, name]), deps=INPUTS, group_name=GROUP, kinds={"duckdb", "python"}, description=text)
+        AssetSpec(AssetKey([SCHEMA, name]), deps=INPUTS, group_name=GROUP, kinds={"duckdb", "python"}, description=text,
+                  code_version=VERSION)
         for name, text in TABLES.items()
     ],
 )
@@ -86,8 +89,8 @@ def calibration_weights(context: AssetExecutionContext, warehouse: DuckDBResourc
     context.log.info(f"edition {edition}: weights for {summary['respondents']:,} respondents in {summary['raking_domains']} raking domains")
     with warehouse.get_connection() as conn:
         for name, frame in frames.items():
-            rows = replace_edition_rows(conn, SCHEMA, name, frame, edition)
-            metadata = {"rows": rows}
+            replace_edition_rows(conn, SCHEMA, name, frame, edition)
+            metadata = table_metadata(conn, SCHEMA, name, edition)
             if name == "respondent_weights":  # aggregates only: no respondent rows in metadata
                 metadata["weighting"] = MetadataValue.json(summary)
             if name == "gemeente_weights":

@@ -69,7 +69,7 @@ composition_cells as (
         characteristic,
         category,
         veerkrachtig,
-        count_if(value > 0) as n_in_category,
+        count_if(value > 0)::bigint as n_in_category,  -- a count, typed as the other counts (count_if gives hugeint)
         {{ weighted_cell_sums('value', 'calibration_weight') }}
     from membership
     group by all
