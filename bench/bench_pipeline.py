@@ -63,7 +63,7 @@ STAGES = [
     ("dbt build", lambda k: k.startswith("dbt_")),
     ("GX staging+weights", lambda k: (k.startswith("staging__") or k.startswith("weighting__")) and re.search(CHECK, k)),
     ("weighting", lambda k: k == "calibration_weights"),
-    ("importance", lambda k: k == "audit__monitor_resource_importance"),
+    ("importance", lambda k: k == "audit__resource_importance"),
     ("SAE", lambda k: k == "small_area_estimates_asset"),
     ("GX marts", lambda k: k.startswith("audit__") and re.search(CHECK, k)),
     ("publish", lambda k: k == "publish_monitor_tables"),

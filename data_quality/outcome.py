@@ -28,7 +28,7 @@ class ExpectationOutcome:
             return f"{where}could not be evaluated ({self.error})"
         parts = [f"{where}expected {self.meaning}"]
         if self.unexpected_count:
-            share = f" ({self.unexpected_percent:.1f} %)" if self.unexpected_percent is not None else ""
+            share = f" ({percent_text(self.unexpected_percent)})" if self.unexpected_percent is not None else ""
             parts.append(f"{self.unexpected_count} row(s) violate it{share}")
         if self.observed_value is not None:
             parts.append(f"observed {self.observed_value}")
@@ -39,6 +39,18 @@ class ExpectationOutcome:
         if self.hidden:
             parts.append(self.hidden)
         return "; ".join(parts)
+
+
+def percent_text(percent: float) -> str:
+    """A share that never reads 0.0 % for rows that are there: 2 of 9,952 rows is "0.02 %",
+    fewer than 1 in 100,000 "< 0.001 %"."""
+    if percent <= 0:
+        return "0 %"
+    if percent < 0.001:
+        return "< 0.001 %"
+    if percent < 1:
+        return f"{percent:.2g} %"
+    return f"{percent:.1f} %"
 
 
 @dataclass

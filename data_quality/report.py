@@ -33,6 +33,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from data_quality.expectations import Expect
+from data_quality.outcome import percent_text
 from data_quality.runner import source_lines
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -205,7 +206,7 @@ def _unexpected(result: dict) -> str:
     if count is None:
         return ""
     percent = result.get("unexpected_percent")
-    share = f" ({percent:.1f} % of {total} rows)" if percent is not None and total else ""
+    share = f" ({percent_text(percent)} of {total:,} rows)" if percent is not None and total else ""
     return f"{count} unexpected values found{share}"
 
 

@@ -1,4 +1,4 @@
-"""`monitor`: the commands data engineers script against (../shared/spec/interfaces.md).
+"""`monitor`: the commands data engineers script against (the README lists them).
 
     monitor refresh [--edition YEAR]       run the whole pipeline, checks included
     monitor demo-data [--edition YEAR] [--seed N]   write demo landing files
@@ -13,7 +13,6 @@ Heavy imports (Dagster, dbt, Great Expectations) happen inside the command that 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -164,14 +163,9 @@ def _assess(args: argparse.Namespace) -> int:
 
 
 def _ui(args: argparse.Namespace) -> int:
-    from orchestration.refresh import dagster_home
+    from orchestration.ui import run_ui
 
-    dagster_home()
-    dagster = Path(sys.executable).with_name("dagster")
-    command = [str(dagster), "dev", "-w", str(settings.REPO_ROOT / "workspace.yaml"), "-h", args.host, "-p", str(args.port)]
-    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", flush=True)
-    os.execv(command[0], command)
-    return 0  # not reached
+    return run_ui(args.host, args.port)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -232,7 +226,7 @@ def parser() -> argparse.ArgumentParser:
     assess_cmd.set_defaults(run=_assess)
 
     ui = commands.add_parser("ui", help="serve the Dagster UI (127.0.0.1 by default)")
-    ui.add_argument("--port", type=int, default=int(os.environ.get("DAGSTER_PORT", "3000")))
+    ui.add_argument("--port", type=int, default=settings.ui_port())
     ui.add_argument("--host", default="127.0.0.1")
     ui.set_defaults(run=_ui)
     return top

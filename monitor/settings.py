@@ -1,5 +1,5 @@
 """Where things live. Every path the pipeline uses is resolved here, from the environment
-variables of ../shared/spec/interfaces.md, so that no module guesses a location itself."""
+variables the README lists (Locations), so that no module guesses a location itself."""
 
 from __future__ import annotations
 
@@ -39,6 +39,29 @@ def duckdb_path() -> Path:
 def published_path(warehouse: Path | None = None) -> Path:
     """The published tables for readers, beside the warehouse file (warehouse: its folder)."""
     return (warehouse or warehouse_dir()) / PUBLISHED_FILENAME
+
+
+DAGSTER_PORT = 3000  # `make ui` / `monitor ui`, unless DAGSTER_PORT is set
+
+
+def ui_port() -> int:
+    return int(os.environ.get("DAGSTER_PORT", DAGSTER_PORT))
+
+
+def reports_port() -> int:
+    """Where `monitor ui` serves the warehouse's reports (data-quality reports, factsheets, dbt
+    docs) for links in the Dagster UI: MONITOR_REPORTS_PORT, else the UI's port + 1."""
+    return int(os.environ.get("MONITOR_REPORTS_PORT", ui_port() + 1))
+
+
+def report_url(path: Path, warehouse: Path | None = None) -> str | None:
+    """The address of a file under the warehouse folder as `monitor ui` serves it (None when
+    the file lies elsewhere): what a link in the Dagster UI opens, where a file path cannot."""
+    try:
+        relative = Path(path).resolve().relative_to((warehouse or warehouse_dir()).resolve())
+    except ValueError:
+        return None
+    return f"http://127.0.0.1:{reports_port()}/{relative.as_posix()}"
 
 
 def logs_dir(warehouse: Path | None = None) -> Path:

@@ -10,6 +10,7 @@ from orchestration.checks import raw as raw_checks
 from orchestration.checks import small_area as small_area_checks
 from orchestration.checks import staging as staging_checks
 from orchestration.checks import weighting as weighting_checks
+from orchestration.failures import failed_run_explainer
 from orchestration.fetch import fetch_cbs_job
 from orchestration.jobs import monitor_refresh_job
 from orchestration.progress import progress_console_logger
@@ -23,7 +24,7 @@ def build_definitions() -> Definitions:
             [raw_checks, staging_checks, weighting_checks, mart_checks, small_area_checks, publish_checks]
         ),
         jobs=[monitor_refresh_job, fetch_cbs_job],
-        sensors=[new_edition_sensor, stale_run_sensor],
+        sensors=[new_edition_sensor, stale_run_sensor, failed_run_explainer],
         schedules=[yearly_refresh_schedule],
         resources=build_resources(),
         loggers={"console": progress_console_logger},

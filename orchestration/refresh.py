@@ -166,6 +166,10 @@ def _refresh_edition(job, instance: DagsterInstance, edition: int) -> RefreshRep
         run_config=_run_config(), instance=instance, partition_key=str(edition), raise_on_error=False
     )
     failures = [e for e in result.all_events if e.is_step_failure]
+    if not result.success:
+        from orchestration.failures import explain
+
+        explain(instance, result.run_id)  # the UI's run page then ends with why it failed
     return RefreshReport(
         editions=[edition],
         published=[edition] if _published(result) else [],

@@ -103,7 +103,7 @@ def _open(browser, url: str, ready: str):
 def test_asset_lineage_runs_from_raw_files_to_published_tables(browser, dagster_ui):
     page = _open(
         browser,
-        f"{dagster_ui}/assets/monitor/monitor_area_estimates?view=lineage&lineageScope=upstream&lineageDepth=20",
+        f"{dagster_ui}/assets/monitor/area_estimates?view=lineage&lineageScope=upstream&lineageDepth=20",
         "svg foreignObject >> text=survey_responses",
     )
     page.wait_for_timeout(1500)  # let the graph finish its layout before the screenshot
@@ -123,7 +123,7 @@ def test_asset_lineage_runs_from_raw_files_to_published_tables(browser, dagster_
 
 def test_an_asset_check_result_is_visible(browser, dagster_ui):
     check = "[title='monitor_area_estimates_disclosure_control']"  # the UI truncates long names in the middle
-    page = _open(browser, f"{dagster_ui}/assets/audit/monitor_area_estimates?view=checks", check)
+    page = _open(browser, f"{dagster_ui}/assets/audit/area_estimates?view=checks", check)
     page.locator(check).first.click()
     page.get_by_text("expectations_evaluated").first.wait_for(timeout=30_000)
     page.screenshot(path=SCREENSHOTS / "check_monitor_area_estimates_disclosure_control.png", full_page=True)

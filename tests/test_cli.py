@@ -61,3 +61,19 @@ def test_fetch_cbs_offline_says_what_to_do(tmp_path):
     assert "84583NED" in result.stderr and "2019" in result.stderr
     assert "kwb.csv" in result.stderr  # the way out: place an export in the landing zone
     assert not (tmp_path / "landing" / "2019" / "kwb").exists()  # nothing half-written
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["demo-data", "--edition", "2022"], "the demo generator has the gemeente layouts of editions 2016, 2017, 2018, 2019, 2020, not of 2022"),
+        (["assess", "nowhere.yaml"], "nowhere.yaml: no such file"),
+        (["demo-data", "--edition", "2018", "--n-respondents", "50"], "n_respondents must be at least 100, got 50"),
+        (["demo-data", "--edition", "2018", "--cbs-layout", "nowhere.csv"], "nowhere.csv"),
+    ],
+)
+def test_a_cli_error_is_one_message_and_exit_2(tmp_path, args, said):
+    """Refused arguments: one message that says what to do, no traceback, exit 2."""
+    result = _run(args, tmp_path / "landing", tmp_path / "warehouse")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert said in result.stderr and "Traceback" not in result.stderr + result.stdout

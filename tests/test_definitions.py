@@ -21,7 +21,7 @@ def _ancestors(graph, key: AssetKey) -> set[AssetKey]:
 
 def test_lineage_runs_from_raw_files_to_the_published_mart():
     graph = _graph()
-    upstream = _ancestors(graph, AssetKey(["monitor", "monitor_area_estimates"]))
+    upstream = _ancestors(graph, AssetKey(["monitor", "area_estimates"]))
     for key in (
         ["raw", "survey_responses"],
         ["raw", "kwb_key_figures"],
@@ -53,7 +53,7 @@ def test_every_published_table_comes_from_a_checked_audit_candidate():
         assert parents and all(parent.path[0] == "audit" for parent in parents), key
     blocking = {check.asset_key for check in graph.asset_check_keys if graph.get_check_spec(check).blocking}
     candidates = {parent for key in published for parent in graph.get(key).parent_keys}
-    unchecked = {c for c in candidates if c not in blocking} - {AssetKey(["audit", "monitor_small_area_validation"])}
+    unchecked = {c for c in candidates if c not in blocking} - {AssetKey(["audit", "small_area_validation"])}
     assert not unchecked
 
 
@@ -78,3 +78,33 @@ def test_raw_checks_are_blocking():
 def test_refresh_job_runs_steps_in_one_process():
     job = defs.resolve_job_def("monitor_refresh")
     assert job.executor_def.name == "in_process"
+
+
+def test_dagster_validates_the_code_location(tmp_path):
+    """`dagster definitions validate` on the workspace `make ui` serves (CI runs it through here)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from monitor.settings import REPO_ROOT
+
+    dagster = Path(sys.executable).with_name("dagster")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    result = subprocess.run([str(dagster), "definitions", "validate", "-w", str(REPO_ROOT / "workspace.yaml")],
+                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+def test_the_lineage_graph_tells_the_tables_apart_at_a_glance():
+    """The graph shows a key's last part, cut in the middle when long: no key repeats the
+    `monitor_` every monitor table starts with, so audit/area_estimates and
+    audit/small_area_estimates no longer both read "monitor…_estimates"; the table's full name
+    is the asset's dagster/table_name."""
+    keys = _graph().get_all_asset_keys()
+    assert not [key for key in keys if key.path[-1].startswith("monitor_")]
+    assert {AssetKey(["audit", "area_estimates"]), AssetKey(["monitor", "area_estimates"]),
+            AssetKey(["audit", "small_area_estimates"])} <= set(keys)  # fmt: skip
+    spec = defs.get_assets_def(AssetKey(["audit", "area_estimates"])).specs_by_key[AssetKey(["audit", "area_estimates"])]
+    assert spec.metadata["dagster/table_name"].endswith("audit.monitor_area_estimates")

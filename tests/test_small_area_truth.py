@@ -147,4 +147,4 @@ def test_below_gemeente_only_in_gemeenten_at_or_above_the_province(built_demo, e
 
 def test_small_area_checks_passed(built_demo):
     names = {c.name for c in built_demo.report.checks if c.passed}
-    assert "audit/monitor_small_area_estimates:monitor_small_area_estimates_publication" in names
+    assert "audit/small_area_estimates:monitor_small_area_estimates_publication" in names

@@ -49,9 +49,12 @@ def failed_refresh(built_demo, tmp_path_factory, monkeypatch_module):
     import orchestration.assets.small_area as step
 
     monkeypatch_module.setattr(step, "small_area_estimates", _estimates_outside_their_intervals(step.small_area_estimates))
-    report = refresh(built_demo.landing, warehouse)
+    from dagster import DagsterInstance
+
+    instance = DagsterInstance.ephemeral()
+    report = refresh(built_demo.landing, warehouse, instance=instance)
     monkeypatch_module.undo()
-    return database, before, report
+    return database, before, report, instance  # the instance: the run's event log, explained at its end
 
 
 @pytest.fixture(scope="module")
@@ -61,21 +64,21 @@ def monkeypatch_module():
 
 
 def test_a_failed_audit_check_stops_the_publication(failed_refresh):
-    _, _, report = failed_refresh
+    _, _, report, _ = failed_refresh
     assert not report.ok
     failed = [c.name for c in report.failed_checks]
-    assert failed == ["audit/monitor_small_area_estimates:monitor_small_area_estimates_publication"]
+    assert failed == ["audit/small_area_estimates:monitor_small_area_estimates_publication"]
     assert report.published == []
 
 
 def test_published_tables_stay_byte_identical(failed_refresh):
-    database, before, _ = failed_refresh
+    database, before, _, _ = failed_refresh
     assert before  # the first refresh published something to compare with
     assert _published_fingerprint(database) == before
 
 
 def test_the_faulty_candidate_stays_in_audit_for_inspection(failed_refresh):
-    database, _, _ = failed_refresh
+    database, _, _, _ = failed_refresh
     with duckdb.connect(str(database), read_only=True) as conn:
         outside = conn.execute(
             "select count(*) from audit.monitor_small_area_estimates where edition = ? and estimate > ci_upper", [EDITION]
@@ -84,10 +87,25 @@ def test_the_faulty_candidate_stays_in_audit_for_inspection(failed_refresh):
 
 
 def test_the_summary_says_what_failed_and_that_nothing_was_published(failed_refresh):
-    database, _, report = failed_refresh
+    database, _, report, _ = failed_refresh
     text = render_summary(report, database)
-    assert "FAILED audit/monitor_small_area_estimates:monitor_small_area_estimates_publication" in text
+    assert "FAILED audit/small_area_estimates:monitor_small_area_estimates_publication" in text
     assert "estimate >= ci_lower" in text or "ci_upper >= estimate" in text
     assert f"edition {EDITION} NOT published" in text
     assert "stage: audit (before publishing)" in text
     assert "what to do: The candidate in schema audit breaks a publication rule" in text
+
+
+def test_the_failed_run_ends_with_why_it_failed_and_what_to_do(failed_refresh):
+    """The UI's run page: after Dagster's "Steps failed" and a line per step not run, the last
+    entry says which check failed, its summary and what to do; the run carries it as a tag."""
+    from orchestration.failures import FAILURE_TAG, HEADING
+
+    _, _, report, instance = failed_refresh
+    (run_id,) = report.run_ids
+    last = instance.all_logs(run_id)[-1].dagster_event.message
+    assert last.startswith(f"{HEADING} (edition {EDITION}): check audit/small_area_estimates:monitor_small_area_estimates_publication failed")
+    assert "estimate >= ci_lower" in last or "ci_upper >= estimate" in last
+    assert "What to do: The candidate in schema audit breaks a publication rule" in last
+    tag = instance.get_run_by_id(run_id).tags[FAILURE_TAG]
+    assert tag == "1 blocking check(s) failed, first audit/small_area_estimates:monitor_small_area_estimates_publication"

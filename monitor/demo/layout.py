@@ -69,8 +69,8 @@ class Layout:
 def check_edition(edition: int) -> None:
     if edition not in EDITIONS:
         raise ValueError(
-            f"the demo generator has layouts for editions {list(EDITIONS)}, not {edition} "
-            f"(see {__name__} for how an edition's layout is derived)"
+            f"the demo generator has the gemeente layouts of editions {', '.join(map(str, EDITIONS))}, not of {edition}; "
+            f"give one of those with --edition (the demo's municipal changes end in {max(EDITIONS)}: {__name__})"
         )
 
 

@@ -25,6 +25,7 @@ from dagster_duckdb import DuckDBResource
 from monitor.settings import dbt_log_path, logs_dir
 from orchestration.dbt_manifest import DBT_PROJECT, ensure_manifest
 from orchestration.dbt_metadata import with_table_metadata
+from orchestration.keys import table_key
 from orchestration.partitions import edition_of, editions
 
 DBT_TARGET_FOLDER = "dbt_target"  # under the warehouse folder: dbt's artifacts of the last invocation
@@ -36,9 +37,9 @@ class MonitorDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             # raw.* tables come from the land assets, weighting.* from the weighting asset
-            return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+            return table_key(dbt_resource_props["schema"], dbt_resource_props["name"])
         schema = dbt_resource_props["config"].get("schema") or dbt_resource_props["schema"]
-        return AssetKey([schema, dbt_resource_props["name"]])
+        return table_key(schema, dbt_resource_props["name"])
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> AssetSpec:
         """dagster-dbt's spec without its DbtProject object in the metadata, which the UI can only

@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
-    AssetKey,
     AssetSpec,
     MaterializeResult,
     MetadataValue,
@@ -27,6 +26,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from monitor.settings import published_path
+from orchestration.keys import audit_key, published_key
 from orchestration.metadata import code_version, markdown_table, table_metadata
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import AUDIT, PUBLISHED, publish_edition, write_reader_copy
@@ -67,14 +67,6 @@ LOG_STATEMENTS = [
         edition integer, published_at timestamp with time zone, dagster_run_id varchar, tables varchar[])""",
     f"insert into {PUBLISHED}.{LOG_TABLE} values (?, current_timestamp, ?, ?)",
 ]
-
-
-def audit_key(table: str) -> AssetKey:
-    return AssetKey([AUDIT, table])
-
-
-def published_key(table: str) -> AssetKey:
-    return AssetKey([PUBLISHED, table])
 
 
 def _spec(table: str, description: str) -> AssetSpec:

@@ -19,8 +19,14 @@ def data_docs_dir(context: AssetCheckExecutionContext) -> Path:
 
 
 def _docs_metadata(outcomes: list[SuiteOutcome]) -> dict:
+    """The run's data-quality report: a link that opens from the UI while `monitor ui` serves
+    the warehouse's reports (a browser will not open a local file from a web page), and the path."""
     index = next((o.docs_index for o in outcomes if o.docs_index), None)
-    return {"data_docs": MetadataValue.path(index)} if index else {}
+    if not index:
+        return {}
+    page = next((o.docs_path for o in outcomes if o.docs_path and not o.success), None) or index
+    url = settings.report_url(Path(page))
+    return {**({"data_docs_url": MetadataValue.url(url)} if url else {}), "data_docs": MetadataValue.path(index)}
 
 
 def _advice_metadata(context: AssetCheckExecutionContext, passed: bool) -> dict:
