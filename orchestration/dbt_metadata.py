@@ -21,9 +21,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import duckdb
-from dagster import AssetKey, AssetMaterialization, Output, TableColumnDep, TableColumnLineage
+from dagster import AssetKey, AssetMaterialization, MetadataValue, Output, TableColumnDep, TableColumnLineage
 
-from orchestration.metadata import table_metadata
+from orchestration.metadata import LINEAGE_TABLE, lineage_markdown, table_metadata
 
 log = logging.getLogger(__name__)
 CACHE_FILE = "column_lineage_cache.json"  # in the dbt project's target folder (not in git)
@@ -125,6 +125,7 @@ def with_table_metadata(
             lineage = cache.lineage(conn, props, manifest, translator, target_path)
             if lineage is not None:
                 metadata["dagster/column_lineage"] = lineage
+                metadata[LINEAGE_TABLE] = MetadataValue.md(lineage_markdown(lineage))
             extra[index] = metadata
     cache.save()
     for index, event in enumerate(events):

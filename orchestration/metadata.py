@@ -52,3 +52,21 @@ def code_version(*modules: str) -> str:
     for name in modules:
         digest.update(Path(find_spec(name).origin).read_bytes())
     return digest.hexdigest()[:12]
+
+
+LINEAGE_TABLE = "column_lineage (where each column comes from)"
+
+
+def lineage_markdown(lineage) -> str:
+    """A TableColumnLineage as a markdown table: Dagster records dagster/column_lineage for its
+    API and Dagster+, but the open-source UI draws no column lineage; this table shows it there
+    (a materialization's metadata in the asset's Events)."""
+    rows = [
+        "| column | comes from |",
+        "|---|---|",
+        *(
+            f"| {column} | {', '.join(f'{dep.asset_key.to_user_string()}.{dep.column_name}' for dep in deps) or '(computed here)'} |"
+            for column, deps in lineage.deps_by_column.items()
+        ),
+    ]
+    return "\n".join(rows)

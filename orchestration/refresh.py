@@ -279,7 +279,7 @@ EDITION_COUNTS = [
         "monitor.monitor_area_boundaries",
         "select e.edition, count(b.area_code) from (select distinct edition from monitor.monitor_area_estimates) as e "
         "left join monitor.monitor_area_boundaries as b using (edition) group by 1 order by 1",
-        "gemeenten, wijken and buurten with a boundary on the maps (0: no boundaries delivered, no maps)",
+        "gemeenten, wijken and buurten with a boundary on the maps (0 when the edition came without boundaries)",
     ),
 ]
 

@@ -97,7 +97,19 @@ def _open(browser, url: str, ready: str):
                              lambda _: page.get_by_role("button", name="Skip").click())
     page.goto(url)
     page.locator(ready).first.wait_for(timeout=60_000)
+    _skip_community_dialog(page)
     return page
+
+
+def _skip_community_dialog(page) -> None:
+    """The dialog may open a moment after the page: close it before anything is looked at."""
+    dialog = page.get_by_text("Join the Dagster community")
+    try:
+        dialog.wait_for(timeout=3_000)
+    except Exception:  # noqa: BLE001 - Playwright's TimeoutError: no dialog this time
+        return
+    page.get_by_role("button", name="Skip").click()
+    dialog.wait_for(state="hidden", timeout=10_000)
 
 
 def test_asset_lineage_runs_from_raw_files_to_published_tables(browser, dagster_ui):
@@ -136,6 +148,56 @@ def test_an_asset_check_result_is_visible(browser, dagster_ui):
     page.wait_for_timeout(800)  # the dialog fades in
     page.screenshot(path=SCREENSHOTS / "check_result_markdown.png")
     assert "expectations met" in page.inner_text("body")
+    page.close()
+
+
+def test_an_asset_page_shows_its_rows_columns_and_where_each_column_comes_from(browser, dagster_ui, built_demo):
+    """What an auditor sees of a dbt model: the row count, every column with its type and the
+    description of the YAML, and (in the materialization's metadata) each column's lineage."""
+    page = _open(browser, f"{dagster_ui}/assets/audit/area_estimates?partition={EDITION}", "text=Row count")
+    rows = built_demo.query("select count(*) as n from audit.monitor_area_estimates")["n"].iloc[0]
+    status = page.locator("text=Row count").locator("xpath=..").inner_text()
+    assert f"{rows:,}" in status, status
+    estimate = page.locator("tr", has_text="Calibration-weighted mean").first
+    assert "estimate" in estimate.inner_text() and "double" in estimate.inner_text()
+    page.screenshot(path=SCREENSHOTS / "asset_audit_area_estimates.png", full_page=True)
+    page.goto(f"{dagster_ui}/assets/monitor/area_estimates?view=events&partition={EDITION}")
+    page.get_by_text("dagster/row_count").first.wait_for(timeout=60_000)
+    _skip_community_dialog(page)
+    body = page.inner_text("body")
+    assert "dagster/partition_row_count" in body and "monitor.monitor_area_estimates" in body
+    lineage = page.locator("tr", has_text="column_lineage (where each column comes from)").first
+    lineage.scroll_into_view_if_needed()
+    page.screenshot(path=SCREENSHOTS / "asset_monitor_area_estimates_column_lineage.png", full_page=True)
+    assert "audit/area_estimates.estimate" in lineage.inner_text()  # published as checked in audit
+    page.close()
+
+
+def test_a_data_quality_report_opens_offline(browser, built_demo):
+    """The run's data-quality report from disk with every network request refused: the index
+    lists the run's validations and a validation page shows each expectation's result."""
+    (run_id,) = built_demo.report.run_ids
+    index = built_demo.warehouse / "data_quality" / run_id / "index.html"
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    outside: list[str] = []
+
+    def refuse(route):
+        if not route.request.url.startswith("file:"):
+            outside.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/*", refuse)
+    page.goto(index.as_uri())
+    links = page.locator("a[href*='validations/']")
+    assert links.count() >= 10, page.inner_text("body")[:2000]
+    page.screenshot(path=SCREENSHOTS / "data_quality_index_offline.png", full_page=True)
+    links.first.click()
+    page.wait_for_load_state()
+    assert "passed" in page.inner_text("body")
+    page.screenshot(path=SCREENSHOTS / "data_quality_validation_offline.png", full_page=True)
+    assert outside == []
     page.close()
 
 

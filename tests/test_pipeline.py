@@ -129,3 +129,25 @@ def test_raw_tables_keep_every_delivered_row(built_demo):
     raw = built_demo.query("select count(*) as n from raw.survey_responses")["n"].iloc[0]
     staged = built_demo.query("select count(*) as n from staging.stg_survey__respondents")["n"].iloc[0]
     assert raw == staged == survey_rows
+
+
+def test_every_check_result_comes_after_what_it_checks(built_demo):
+    """In the run's event log (and so in the UI), no check of an asset is evaluated before that
+    asset's materialization in the same run: dbt tests included, whose results come from the same
+    step as their model."""
+    from dagster import DagsterEventType
+
+    (run_id,) = built_demo.report.run_ids
+    materialized, checks = {}, []
+    for entry in built_demo.instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialized.setdefault(event.asset_key, entry.timestamp)
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            checks.append((event.event_specific_data.asset_check_key, entry.timestamp))
+    checked = [(key, at) for key, at in checks if key.asset_key in materialized]
+    assert len(checked) > 100
+    early = [key.to_user_string() for key, at in checked if at < materialized[key.asset_key]]
+    assert early == []

@@ -27,7 +27,7 @@ from dagster_duckdb import DuckDBResource
 
 from monitor.settings import published_path
 from orchestration.keys import audit_key, published_key
-from orchestration.metadata import code_version, markdown_table, table_metadata
+from orchestration.metadata import LINEAGE_TABLE, code_version, lineage_markdown, markdown_table, table_metadata
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import AUDIT, PUBLISHED, publish_edition, write_reader_copy
 
@@ -107,7 +107,9 @@ def publish_monitor_tables(context: AssetExecutionContext, warehouse: DuckDBReso
     if readers is not None:
         context.log.info(f"schema {PUBLISHED} for readers: {readers}")
     for table, metadata in tables.items():
-        metadata = {**metadata, "dagster/column_lineage": _copied_from(table, metadata), "published_from": f"{AUDIT}.{table}"}
+        lineage = _copied_from(table, metadata)
+        metadata = {**metadata, "dagster/column_lineage": lineage, LINEAGE_TABLE: MetadataValue.md(lineage_markdown(lineage)),
+                    "published_from": f"{AUDIT}.{table}"}  # fmt: skip
         if table == "monitor_small_area_estimates":
             metadata["flagged_below_gemeente"] = int(flagged)
         yield MaterializeResult(asset_key=published_key(table), metadata=metadata)
