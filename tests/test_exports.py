@@ -35,11 +35,13 @@ from monitor.exports.tabellenboek import (
 )
 from monitor.presentation.folders import swap_by_renames
 from monitor.presentation.labels import (
+    FEW_RESPONDENTS_CELL,
     MIN_RESPONDENTS_TEXT,
     SUPPRESSED_CELL,
     SUPPRESSED_EXPLANATION,
     column_label,
     indicator_label,
+    indicator_unit,
 )
 from tests.conftest import EDITION, TINY_GEMEENTE
 from tests.test_privacy import ID_PATTERN
@@ -180,7 +182,9 @@ def test_suppressed_cells_read_onderdrukt(export):
     assert (typology.loc[typology["Gebiedscode"] == TINY_GEMEENTE, "Aandeel (%)"] == SUPPRESSED_CELL).all()
     small = _sheet_frame(summary.workbook, SHEETS["monitor_small_area_estimates"])
     few = small[small["Aantal respondenten"].between(1, 9)]
-    assert (few["Directe schatting"] == SUPPRESSED_CELL).all()
+    # the direct figure on 1..9 respondents has a mark of its own: its row is published
+    assert len(few[few["Onderdrukt"] == "nee"]) and (few.loc[few["Onderdrukt"] == "nee", "Directe schatting"] == FEW_RESPONDENTS_CELL).all()
+    assert (few.loc[few["Onderdrukt"] == "ja", "Directe schatting"] == SUPPRESSED_CELL).all()
     nobody = small[(small["Aantal respondenten"] == 0) & (small["Onderdrukt"] == "nee")]
     assert len(nobody) and nobody["Directe schatting"].isna().all()  # no respondents: no direct figure at all
     hidden = small[small["Onderdrukt"] == "ja"]
@@ -568,3 +572,118 @@ def test_size_class_sheet_from_small_frames():
     bad = _area_rows([*rows, (2018, "regio_grootteklasse", "CR99_klein", "?", "happiness", 7.0, 6.0, 8.0, 50, False)])
     with pytest.raises(ExportError, match=r"regio_code that is not a regio of the edition.*CR99_klein"):
         size_classes_by_regio_sheet(spec, bad)
+
+
+# -- what readers see: units, Dutch, two marks, one label, one count ----------------------------
+def _sheets(workbook: Path) -> dict[str, pd.DataFrame]:
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    out = {}
+    for ws in book.worksheets:
+        rows = list(ws.iter_rows(values_only=True))
+        out[ws.title] = pd.DataFrame(rows[1:], columns=rows[0]) if ws.title != TOELICHTING else pd.DataFrame(rows)
+    return out
+
+
+def test_a_unit_column_beside_every_estimate_column_that_mixes_indicators(export):
+    """'Schatting' holds scores 0-10 and percentages 0-100 in one column: 'Eenheid' says which,
+    right beside the indicator's name, on every sheet with an indicator per row."""
+    summary, _ = export
+    sheets = _sheets(summary.workbook)
+    with_indicator = [name for name, frame in sheets.items() if name != TOELICHTING and "Indicator" in frame.columns]
+    assert {SHEETS["monitor_area_estimates"], SHEETS["monitor_small_area_estimates"], SHEETS["monitor_below_gemeente"],
+            SHEETS["monitor_profiles"], SIZE_CLASS_SHEET} <= set(with_indicator)  # fmt: skip
+    for name in with_indicator:
+        frame = sheets[name]
+        columns = list(frame.columns)
+        assert columns[columns.index("Indicator (omschrijving)") + 1] == "Eenheid", name
+        rows = frame[frame["Indicator"].notna()]  # a sheet without rows says so in its first cell
+        assert (rows["Eenheid"] == rows["Indicator"].map(indicator_unit)).all(), name
+    area = sheets[SHEETS["monitor_area_estimates"]]
+    assert set(area["Eenheid"]) == {"score 0-10", "%"}
+    assert set(area.loc[area["Indicator"] == "pct_veerkrachtig", "Eenheid"]) == {"%"}
+    toelichting = "\n".join(str(v) for v in sheets[TOELICHTING].to_numpy().ravel() if v is not None)
+    assert "'Eenheid'" in toelichting and "procentpunten" in toelichting
+
+
+ENGLISH = re.compile(
+    r"\b(the|and|with|to|mean|estimate|benchmarked|covariates|synthetic|clipped|respondents|fewer|than|"
+    r"suppressed|no|not|edition|calibration|weighted|linearised|published|figure|boundaries|unknown)\b"
+)
+# columns whose values are codes as in the database, Parquet and CSV (each with a Dutch label beside it)
+CODE_HEADINGS = {column_label(c) for c in ("indicator", "area_level", "level", "resource", "resource_group", "type",
+                                           "characteristic", "category", "scale", "size_class", "covariates_absent",
+                                           "regio_grootteklasse_code")} | {"Indicator (code)"}  # fmt: skip
+
+
+def test_every_text_a_reader_sees_is_dutch(export):
+    """The Toelichting and every text cell of the data sheets in Dutch: the method columns
+    translated, where the rows come from said in words (codes stay codes, beside their label)."""
+    summary, _ = export
+    sheets = _sheets(summary.workbook)
+    found = []
+    toelichting = sheets[TOELICHTING]
+    for value in toelichting.to_numpy().ravel():
+        if isinstance(value, str) and value not in load_codebook().indicators:
+            text = re.sub(r"monitor\.monitor_\w+|\([^)]*area_level[^)]*\)|manifest\.json|Dagster-run|[\w-]+\.(csv|parquet)", "", value)
+            found += [(TOELICHTING, value)] if ENGLISH.search(text.lower()) else []
+    for name, frame in sheets.items():
+        if name == TOELICHTING:
+            continue
+        for heading in frame.columns:
+            if heading in CODE_HEADINGS or heading in {"Gebied", "Gemeente", "Regio", "Reden"}:
+                continue  # codes, and names and reasons written in Dutch by people
+            for value in set(frame[heading].dropna()):
+                if isinstance(value, str) and ENGLISH.search(value.lower()):
+                    found.append((name, heading, value))
+    assert not found, found[:10]
+    small = sheets[SHEETS["monitor_small_area_estimates"]]
+    assert small["Methode"].str.startswith("Fay-Herriot-model").all()
+    assert set(sheets[SHEETS["monitor_area_estimates"]]["Schattingsmethode"]) == {
+        "gewogen gemiddelde (kalibratiegewichten), 95%-BI door Taylor-linearisatie"
+    }
+
+
+def test_two_marks_for_two_rules_each_explained(export):
+    """'onderdrukt' where a row (an area, a cell) is withheld, '< 10 resp.' where only the direct
+    figure of a published wijk or buurt on 1..9 respondents is: never both meanings in one row,
+    and the Toelichting explains each."""
+    summary, _ = export
+    sheets = _sheets(summary.workbook)
+    for table in ("monitor_small_area_estimates", "monitor_below_gemeente"):
+        frame = sheets[SHEETS[table]]
+        marked = frame.isin([FEW_RESPONDENTS_CELL]).any(axis=1)
+        assert marked.any(), table
+        assert frame.loc[marked, "Aantal respondenten"].between(1, 9).all(), table
+        assert not frame[marked].isin([SUPPRESSED_CELL]).any(axis=1).any(), table  # never both in a row
+        if "Onderdrukt" in frame.columns:
+            assert (frame.loc[marked, "Onderdrukt"] == "nee").all()
+            hidden = frame[frame["Onderdrukt"] == "ja"]
+            assert len(hidden) and not hidden.isin([FEW_RESPONDENTS_CELL]).any(axis=None)
+    other = [name for name, frame in sheets.items() if name not in (TOELICHTING, SHEETS["monitor_small_area_estimates"],
+                                                                     SHEETS["monitor_below_gemeente"])]  # fmt: skip
+    assert not [name for name in other if sheets[name].isin([FEW_RESPONDENTS_CELL]).any(axis=None)]
+    notes = dict(
+        (row[0], row[1]) for row in sheets[TOELICHTING].itertuples(index=False) if isinstance(row[0], str) and isinstance(row[1], str)
+    )
+    assert SUPPRESSED_EXPLANATION in notes[f"'{SUPPRESSED_CELL}'"] and "'Onderdrukt' zegt 'ja'" in notes[f"'{SUPPRESSED_CELL}'"]
+    assert "1 tot 9 eigen respondenten" in notes[f"'{FEW_RESPONDENTS_CELL}'"] and "= nee" in notes[f"'{FEW_RESPONDENTS_CELL}'"]
+
+
+def test_one_label_for_the_resilience_score_and_one_flagged_count(export, warehouse):
+    """The tabellenboek names veerkracht_score as the factsheets do (the codebook's label), and
+    counts flagged wijken and buurten as they do (each area once), saying how."""
+    from monitor.presentation.flagged import flagged_definition, read_flagged_areas
+
+    summary, _ = export
+    sheets = _sheets(summary.workbook)
+    area = sheets[SHEETS["monitor_area_estimates"]]
+    assert set(area.loc[area["Indicator"] == "veerkracht_score", "Indicator (omschrijving)"]) == {"Veerkrachtscore"}
+    text = "\n".join(str(v) for frame in sheets.values() for v in frame.to_numpy().ravel() if v is not None)
+    assert "Sociale veerkracht (coping)" not in text and "coping)" not in text
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        flagged = read_flagged_areas(conn, EDITION)
+    assert flagged.total < flagged.rows == summary.rows["monitor_below_gemeente"]
+    notes = {row[0]: row[1] for row in sheets[TOELICHTING].itertuples(index=False) if isinstance(row[0], str)}
+    note = notes["Gesignaleerde wijken en buurten"]
+    assert flagged_definition() in note
+    assert f"In editie {EDITION}: {flagged.total} wijken en buurten." in note and f"({flagged.rows} rijen)" in note

@@ -526,13 +526,13 @@ def test_index_shows_who_is_resilient_as_a_chart(written, published):
     )["estimate"].iloc[0]
     section = _profile_index(written[1])
     assert section is not None and section.tag == "section"
-    figure = section.by_id("profielen-grafiek")
-    svg = figure.find("svg")
-    assert svg is not None and svg.attrs["role"] == "img"
+    svg = section.by_id("profielen-grafiek")  # a chart per characteristic, side by side: read them all
+    charts = svg.find_all("svg")
+    assert charts and all(chart.attrs["role"] == "img" and chart.attrs["aria-label"] for chart in charts)
     # one panel per characteristic, titled with its Dutch label, in the codebook's order
     titles = [t.clean() for t in svg.find_all("text", class_="panel-title")]
     assert titles == list(dict.fromkeys(profiles["characteristic_label"]))
-    assert len(titles) == 7
+    assert len(titles) == 7 == len(charts)
     labels = [t.clean() for t in svg.find_all("text", class_="row-label")]
     assert labels == list(profiles["category_label"])
     # a point with its interval for every published category, its figures in the tooltip
@@ -588,7 +588,7 @@ def test_suppressed_profile_category_is_said_not_drawn(built_demo, tmp_path):
         replace(c, figures={**c.figures, "pct_veerkrachtig": withheld}) if c is target else c for c in data.profiles
     ]
     write_factsheet_files(data, tmp_path / str(EDITION), progress=lambda _: None)
-    svg = _profile_index(tmp_path / str(EDITION)).by_id("profielen-grafiek").find("svg")
+    svg = _profile_index(tmp_path / str(EDITION)).by_id("profielen-grafiek")  # its charts, one per characteristic
     assert [t.clean() for t in svg.find_all("text", class_="note")] == ["onderdrukt: minder dan 10 respondenten"]
     titles = [g.find("title").clean() for g in svg.find_all("g", class_="categorie")]
     assert not [t for t in titles if t.startswith(f"{target.characteristic_label}, {target.category_label}:")]
@@ -603,8 +603,9 @@ PREVIOUS = EDITION - 2
 @pytest.fixture(scope="module")
 def with_trend(built_demo, tmp_path_factory):
     """A copy of the demo warehouse with an earlier edition and trend rows added by hand: one
-    ordinary gemeente with a significant change, the merged Meierijstad (harmonised), one trend
-    cell suppressed, and one gemeente left without trend rows."""
+    ordinary gemeente with a significant change, the merged Meierijstad (harmonised) with a
+    significant change in a resource besides, one trend cell suppressed, and one gemeente left
+    without trend rows."""
     root = tmp_path_factory.mktemp("trend")
     path = root / "warehouse.duckdb"
     shutil.copy(built_demo.duckdb_path, path)
@@ -633,7 +634,7 @@ def with_trend(built_demo, tmp_path_factory):
                     ("veerkracht_score", 0.12, 0.62),
                     ("pct_veerkrachtig", -9.5, 3.25),
                     ("sociaal", -0.41, 0.22),
-                    ("happiness", -0.3, 0.1),
+                    ("happiness", -0.5, -0.1),  # significant: in Meierijstad's resource table
                 ]
             ):
                 diff = (lo + hi) / 2
@@ -710,6 +711,26 @@ def test_trend_without_rows_for_the_gemeente_says_so(with_trend):
     assert trend.by_id("geen-cijfers") is not None and f"Geen vergelijking met {PREVIOUS}" in trend.clean()
 
 
+def test_the_key_figure_counts_the_changes_the_trend_table_shows(with_trend):
+    """The count of significant changes in the key figures is the count of the rows marked
+    significant in the trend table on the page, and names its indicators; a significant change
+    in a resource (the table the reader opens) is counted beside that table, not in the key figure."""
+    summary, frame, ordinary, _ = with_trend
+    for code in (ordinary, "GM1948"):
+        doc = parse(summary.out_dir / f"{code}.html")
+        visible = doc.by_id("trend-tabel").find_all("tr", class_="significant")
+        key = doc.by_id("kern-trend")
+        assert int(key.find("span", class_="count").clean()) == len(visible), code
+        words = key.find("small").clean()
+        for tr in doc.by_id("trend-tabel").find("tbody").find_all("tr"):
+            assert tr.find("th").clean() in words, (code, tr.find("th").clean())  # the indicators counted
+        hidden = doc.by_id("trend-tabel-hulpbronnen").find_all("tr", class_="significant")
+        assert f"waarvan {len(hidden)} significant" in doc.by_id("trend-hulpbronnen-samenvatting").clean()
+    meierijstad = parse(summary.out_dir / "GM1948.html")
+    assert len(meierijstad.by_id("trend-tabel-hulpbronnen").find_all("tr", class_="significant")) == 1  # happiness
+    assert meierijstad.by_id("kern-trend").find("span", class_="count").clean() == "1"  # not 2
+
+
 # -- the Dagster asset -------------------------------------------------------------------------
 def test_asset_writes_the_factsheets_of_its_partition(built_demo, tmp_path):
     from dagster import DagsterInstance, materialize
@@ -740,8 +761,10 @@ def test_asset_writes_the_factsheets_of_its_partition(built_demo, tmp_path):
     assert meta["index"].value == str(out / "index.html") and (out / "index.html").exists()
     assert meta["pages"].value == len(list(out.glob("GM*.html"))) > 50
     assert meta["seconds"].value > 0
-    flagged = built_demo.query("select count(*) as n from monitor.monitor_below_gemeente where edition = ?", [EDITION])
-    assert meta["flagged_areas_total"].value == flagged["n"].iloc[0]
+    flagged = built_demo.query(
+        "select count(distinct (area_level, area_code)) as n from monitor.monitor_below_gemeente where edition = ?", [EDITION]
+    )
+    assert meta["flagged_areas_total"].value == flagged["n"].iloc[0]  # each wijk or buurt once
     assert "| gemeente_code |" in meta["flagged_areas_top10"].value
     text = " ".join(str(v.value) for v in meta.values())
     assert not ID_PATTERN.search(text)
@@ -882,3 +905,174 @@ def test_kaartenboek_writes_the_maps_and_lists_them_in_the_manifest(built_demo, 
     assert codes == set(data.boundaries.of_level("buurt", "GM0855"))
     assert not [p for p in export.parent.iterdir() if p.name.startswith(".")]  # the work folder is gone
     assert any(line.startswith(f"kaartenboek {EDITION}: {len(svgs)} maps") for line in lines)
+
+
+# -- what readers see: one count, headers per number, legends as drawn, one label, legible ------
+def _leaf_headers(table: Node) -> list[Node]:
+    """The header cells right above the body's columns: the first row's cells that span both
+    header rows and the second row's cells, in column order (colspans followed)."""
+    rows = table.find("thead").find_all("tr")
+    if len(rows) == 1:
+        return rows[0].find_all("th")
+    second = iter(rows[1].find_all("th"))
+    leaves = []
+    for th in rows[0].find_all("th"):
+        if th.attrs.get("rowspan") == "2":
+            leaves.append(th)
+        else:
+            leaves += [next(second) for _ in range(int(th.attrs.get("colspan", "1")))]
+    assert next(second, None) is None, "a second-row header without a group above it"
+    return leaves
+
+
+def _columns(tr: Node) -> int:
+    return sum(int(cell.attrs.get("colspan", "1")) for cell in tr.children if isinstance(cell, Node) and cell.tag in ("th", "td"))
+
+
+@pytest.mark.parametrize(
+    "page_name,table_id",
+    [("index.html", "provincie-regios"), ("index.html", "gemeenten"), ("index.html", "profielen-tabel"),
+     ("GM0772.html", "veerkracht-tabel"), ("GM0772.html", "hulpbronnen-tabel"), ("GM0772.html", "typologie-tabel")],
+)  # fmt: skip
+def test_every_number_has_its_own_header(written, page_name, table_id):
+    """Estimate, interval and n each under a header of their own (one header over three numbers
+    left a reader and a screen reader guessing which is which)."""
+    table = parse(written[1] / page_name).by_id(table_id)
+    leaves = _leaf_headers(table)
+    body = [tr for tr in table.find("tbody").find_all("tr") if "group" not in tr.classes()]
+    assert body and all(_columns(tr) == len(leaves) for tr in body), table_id
+    assert not [th.clean() for th in table.find("thead").find_all("th") if "·" in th.clean()]  # no "schatting · 95%-BI · n"
+    groups = [th for th in table.find("thead").find_all("tr")[0].find_all("th") if th.attrs.get("scope") == "colgroup"]
+    assert groups, table_id
+    texts = [th.clean() for th in leaves]
+    assert texts.count("95%-BI") == len(groups)
+    for row in body:  # the cells under "Schatting" and "95%-BI" are the estimate and its interval
+        cells = [c for c in row.children if isinstance(c, Node) and c.tag in ("th", "td")]
+        position = 0
+        for cell in cells:
+            header = texts[position]
+            if "estimate" in cell.classes():
+                assert header in ("Schatting", "Aandeel"), (table_id, header)
+            if "ci" in cell.classes():
+                assert header == "95%-BI", (table_id, header)
+            position += int(cell.attrs.get("colspan", "1"))
+
+
+def test_the_wijk_chart_legend_says_what_the_chart_draws(written, gemeenten, published):
+    """Red means flagged, by the page's own rule: the red wijken of each chart are the wijken of
+    the flagged table; the legend shows red only where red is drawn and the caption words it by
+    the rule; where none is red, the caption says why (no flag, or a gemeente below the province,
+    where the rule does not apply)."""
+    from monitor.presentation.flagged import FLAGGED_SHORT
+
+    est = published(
+        """select area_level, area_code, indicator, estimate from monitor.monitor_area_estimates
+           where edition = ? and area_level in ('gemeente', 'provincie') and indicator in ('veerkracht_score', 'pct_veerkrachtig')
+             and not suppressed""",
+        [EDITION],
+    )
+    province = dict(est.loc[est["area_level"] == "provincie", ["indicator", "estimate"]].itertuples(index=False))
+    own = {(r.area_code, r.indicator): r.estimate for r in est[est["area_level"] == "gemeente"].itertuples()}
+    seen = {"red": 0, "none flagged": 0, "below the province": 0}
+    for code in gemeenten["gemeente_code"]:
+        doc = page(written, code)
+        table = doc.by_id("signaleringen")
+        listed = {
+            (tr.attrs["data-area-code"], tr.attrs["data-indicator"])
+            for tr in (table.find_all("tr") if table else []) if tr.attrs.get("data-area-level") == "wijk"
+        }  # fmt: skip
+        for ind in HEADLINE:
+            figure = doc.by_id(f"wijken-{ind}")
+            if figure is None:
+                continue
+            red = {g.find("title").clean().split(":")[0].split(",")[0] for g in figure.find_all("g", class_="signalering")}
+            assert red == {area for area, i in listed if i == ind}, (code, ind)
+            legend = [t.clean() for t in figure.find_all("text", class_="legend")]
+            caption = figure.find("figcaption").clean()
+            assert (FLAGGED_SHORT[:1].upper() + FLAGGED_SHORT[1:] in legend) == bool(red), (code, ind, legend)
+            assert ("Rood: wijk gesignaleerd" in caption) == bool(red), (code, ind)
+            if red:
+                assert "scoort op of boven de provincie" in caption and own[(code, ind)] >= province[ind]
+                seen["red"] += 1
+            elif (code, ind) in own and own[(code, ind)] < province[ind]:
+                assert "niet van toepassing" in caption, (code, ind, caption)
+                seen["below the province"] += 1
+            else:
+                assert "Geen wijk rood: geen wijk is gesignaleerd" in caption, (code, ind, caption)
+                seen["none flagged"] += 1
+    assert all(seen.values()), seen  # the demo has every case
+
+
+def test_flagged_areas_are_counted_one_way_and_said_so_everywhere(written, gemeenten, built_demo):
+    """One definition (presentation.flagged): each wijk or buurt flagged on at least one
+    headline indicator counts once, on the page's key figure, above its table and on the index,
+    as in the published view; every count has the definition in words beside it."""
+    import duckdb as db
+
+    from monitor.presentation.flagged import flagged_count_words, flagged_definition, read_flagged_areas
+
+    with db.connect(str(built_demo.duckdb_path), read_only=True) as conn:
+        flagged = read_flagged_areas(conn, EDITION)
+    distinct = built_demo.query(
+        """select gemeente_code, count(distinct (area_level, area_code)) as n from monitor.monitor_below_gemeente
+           where edition = ? group by 1""",
+        [EDITION],
+    ).set_index("gemeente_code")["n"]
+    assert flagged.by_gemeente == distinct.to_dict() and flagged.rows > flagged.total  # some flagged on both
+    index = parse(written[1] / "index.html")
+    assert flagged_definition() in index.by_id("signaleringen-telling").clean()
+    assert written[0].flagged == {code: (name, flagged.of(code)) for code, (name, _) in written[0].flagged.items()}
+    both = 0
+    for code in gemeenten["gemeente_code"]:
+        doc = page(written, code)
+        n = flagged.of(code)
+        assert int(index.find("tr", data_gemeente=code).find("td", class_="flagged").clean()) == n
+        key = doc.by_id("kern-signaleringen")
+        if key is None:  # a suppressed gemeente has no key figures
+            continue
+        assert int(key.find("span", class_="count").clean()) == n
+        assert key.find("small").clean() == flagged_count_words()
+        table = doc.by_id("signaleringen")
+        if table is None:
+            assert n == 0
+            continue
+        rows = [tr for tr in table.find_all("tr") if "data-area-code" in tr.attrs]
+        assert len({tr.attrs["data-area-code"] for tr in rows}) == n
+        assert table.find("caption").clean().startswith(f"Gesignaleerde wijken en buurten: {n} (elk gebied één keer geteld; {len(rows)} ")
+        assert doc.by_id("signaleringen-telling").clean() == flagged_definition()
+        both += len(rows) > n
+    assert both, "the demo has an area flagged on both indicators: the row count and the area count differ"
+
+
+def test_one_label_for_the_resilience_score_from_the_codebook(written):
+    """The codebook's label is the one name readers see: the factsheets no longer override it."""
+    from monitor.codebook import load_codebook
+    from monitor.presentation.labels import indicator_label
+
+    label = load_codebook().scales["veerkracht_score"].label
+    assert label == indicator_label("veerkracht_score") == "Veerkrachtscore"
+    doc = page(written, "GM0772")
+    assert doc.by_id("kerncijfers").find("div", data_indicator="veerkracht_score").find("dt").clean() == label
+    assert label in [t.clean() for t in doc.by_id("veerkracht-grafiek").find_all("text", class_="panel-title")]
+    for path in written[1].iterdir():
+        assert "Sociale veerkracht (coping)" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_drawings_keep_their_text_legible_and_tables_scroll_in_their_card(written):
+    """Without a browser (tests/test_browser_pages.py measures in one): every chart and map says
+    how narrow the page may draw it so that its smallest text stays at 11 px or more, narrow
+    enough for a 390 px phone's card (348 px); every table sits in a box that scrolls sideways."""
+    from monitor.presentation.svg_text import MIN_SCREEN_PX
+
+    for name in ("index.html", "GM0772.html", f"{TINY_GEMEENTE}.html"):
+        doc = parse(written[1] / name)
+        svgs = doc.find_all("svg")
+        assert svgs, name
+        for svg in svgs:
+            width = float(svg.attrs["viewbox"].split()[2])  # html.parser lowercases attribute names
+            style = dict(part.split(":") for part in svg.attrs["style"].split(";"))
+            narrowest = float(style["min-width"].removesuffix("px"))
+            smallest = min(float(t.attrs["font-size"]) for t in svg.find_all("text"))
+            assert smallest * narrowest / width >= MIN_SCREEN_PX and narrowest <= 348, (name, svg.attrs.get("aria-label"))
+        for table in doc.find_all("table"):
+            assert "table-scroll" in table.parent.classes(), (name, table.attrs.get("id"))

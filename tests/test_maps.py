@@ -147,7 +147,7 @@ def test_legend_is_present_with_heading_classes_and_marker(buurten):
     geometries, areas = buurten
     root = parse(render(geometries, areas, marker=Marker("gemeente", 6.9)).svg)
     legend = root.find(".//s:g[@class='legend']", NS)
-    heading = legend.find("s:text[@class='legend-heading']", NS).text
+    heading = "".join(legend.find("s:text[@class='legend-heading']", NS).itertext())  # wrapped lines read as one
     assert heading == "Veerkrachtscore (0–10): 5 klassen (kwantielen), aantal buurten"
     assert len(legend.findall("s:g[@class='legend-class']", NS)) == 5
     assert legend.find("s:g[@class='legend-marker']/s:text", NS).text == "gemeente 6,9"
@@ -217,3 +217,36 @@ def test_published_boundaries_are_read_as_geometries():
                      [shapely.to_wkb(Point(X0, Y0))])  # fmt: skip
         with pytest.raises(ValueError, match="boundary of BU09990199: expected a non-empty Polygon or MultiPolygon, got Point"):
             read_boundaries(conn, 2016)
+
+
+def test_text_stays_legible_and_within_the_map_on_a_phone_and_a_laptop(buurten):
+    """The legibility rule (monitor/presentation/svg_text.py): the page may not draw the map so
+    narrow that its smallest text falls under 11 px, nor so wide that its text grows past the
+    page's own; long titles and legend lines wrap within the map's width instead of running off."""
+    from monitor.presentation.svg_text import MIN_SCREEN_PX, text_width
+
+    geometries, areas = buurten
+    drawn = choropleth(
+        draw(geometries), areas, map_id="m", title="Veerkrachtscore per buurt, Nuenen, Gerwen en Nederwetten 2018",
+        legend=LegendText("Veerkrachtscore (0–10)", "buurten", suppressed="onderdrukt (te weinig respondenten of inwoners)"),
+        format_value=lambda v: nl(v, 1), digits=1, marker=Marker("gemeente", 6.9),
+        credit="Monitor Sociale Veerkracht 2018 · grenzen: CBS/Kadaster (2018/boundaries/buurten.geojson)",
+    )  # fmt: skip
+    root = parse(drawn.svg)
+    width = float(root.get("viewBox").split()[2])
+    sizes = [float(t.get("font-size")) for t in root.iterfind(".//s:text", NS)]
+    style = dict(part.split(":") for part in root.get("style").split(";"))
+    narrowest, widest = (float(style[k].removesuffix("px")) for k in ("min-width", "max-width"))
+    assert min(sizes) * narrowest / width >= MIN_SCREEN_PX  # a phone: the map is never drawn narrower
+    assert narrowest <= 348  # ... and fits the card of a 390 px phone without scrolling
+    assert max(sizes) * widest / width <= 20  # a laptop: text about the page's own size, not larger
+    for text in root.iterfind(".//s:text", NS):
+        lines = [text.text or "", *(span.text for span in text.iterfind("s:tspan", NS))]
+        x = float(text.get("x"))
+        bold = text.get("font-weight") == "bold"
+        for line in lines:
+            assert x + text_width(line.strip(), float(text.get("font-size")), bold) <= width, line
+    title = root.find("s:text[@class='map-title']", NS)
+    assert len(title.findall("s:tspan", NS)) >= 1  # the long title took two lines, the map moved down
+    assert "".join(title.itertext()) == "Veerkrachtscore per buurt, Nuenen, Gerwen en Nederwetten 2018"
+    assert drawn.standalone.count('width="555"') == 1  # a map file is drawn larger than its units

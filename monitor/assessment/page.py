@@ -14,7 +14,7 @@ from monitor.assessment.assess import HIGHER, LOWER, SIMILAR, SUPPRESSED, Assess
 from monitor.factsheets import charts
 from monitor.factsheets import formatting as fmt
 from monitor.factsheets.charts import Panel, Point, Row
-from monitor.factsheets.render import CSS
+from monitor.factsheets.render import stylesheet
 from monitor.presentation.labels import (
     SUPPRESSED_CELL,
     group_label,
@@ -138,7 +138,7 @@ def _importance_chart(a: Assessment) -> Markup:
                   tick_format=lambda v: fmt.number(v, 0))  # fmt: skip
     series = ["provincie", *(["regio"] if any(len(row.points) > 1 for row in rows) else [])]
     return Markup(charts.interval_chart([panel], aria_label="Belang van elke hulpbron voor veerkracht; de hulpbronnen "
-                                        "van het project gemarkeerd", legend=series, row_height=20, label_width=250))  # fmt: skip
+                                        "van het project gemarkeerd", legend=series, row_height=20))  # fmt: skip
 
 
 def assessment_page(a: Assessment) -> AssessmentPage:
@@ -168,4 +168,4 @@ def _environment() -> Environment:
 
 
 def render_assessment(page: AssessmentPage) -> str:
-    return _environment().get_template("assessment.html.j2").render(page=page, css=CSS.read_text(encoding="utf-8"))
+    return _environment().get_template("assessment.html.j2").render(page=page, css=stylesheet())

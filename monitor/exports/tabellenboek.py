@@ -55,6 +55,7 @@ import xlsxwriter
 from data_quality.suites.published_marts import MIN_RESPONDENTS, respondent_level_columns
 from monitor.codebook import load_codebook
 from monitor.presentation import labels
+from monitor.presentation.flagged import flagged_areas, flagged_definition, flagged_phrase
 from monitor.presentation.folders import replace_folder
 from monitor.settings import warehouse_dir
 
@@ -89,9 +90,10 @@ class DerivedSheet:
     sheet: str
     description: str  # Dutch, for the Toelichting
     table: str  # the exported table it is built from
-    rows: str  # which of its rows, for the Toelichting
+    rows: str  # which of its rows (SQL, for the manifest and, in brackets, the Toelichting)
     build: Callable[[DerivedSheet, dict[str, pa.Table]], Sheet]
     edition_column: str = "edition"
+    rows_words: str = ""  # the same rows in Dutch words, for the Toelichting
 
 
 @dataclass
@@ -159,7 +161,7 @@ def export_tables() -> tuple[ExportTable, ...]:
         ExportTable(
             "monitor_small_area_estimates",
             "Wijken en buurten",
-            "Modelschattingen van sociale veerkracht en het percentage veerkrachtig voor elke wijk en buurt, ook "
+            "Modelschattingen van de veerkrachtscore en het percentage veerkrachtig voor elke wijk en buurt, ook "
             "zonder respondenten: het model leent kracht van CBS-kenmerken van het gebied en van de gemeente, "
             "en is gebenchmarkt op de directe schatting van de gemeente.",
             f"gemeente_code, {level}, area_code, {indicator}",
@@ -261,6 +263,7 @@ def derived_sheets() -> tuple[DerivedSheet, ...]:
             "monitor_area_estimates",
             f"area_level in ('regio', '{labels.REGIO_GROOTTEKLASSE}')",
             lambda spec, tables: size_classes_by_regio_sheet(spec, tables),
+            rows_words="met niveau regio of grootteklasse binnen regio",
         ),
     )
     for spec in sheets:
@@ -385,6 +388,8 @@ TRANSLATED_COLUMNS = {
     "flag_basis": lambda value: labels.FLAG_BASIS.get(value, value),
     "name_source": lambda value: labels.NAME_SOURCE.get(value, value),
     "steerability": labels.steerability_label,
+    "estimation_method": labels.method_label,
+    "method": labels.method_label,
 }
 # direct figures withheld on fewer than MIN_RESPONDENTS respondents in tables without a
 # suppressed flag for them (the small-area model figure beside it is published)
@@ -427,37 +432,43 @@ def _kinds(schema: pa.Schema) -> tuple[set[str], set[str]]:
     return numeric, boolean
 
 
-def _suppressed_mask(table: str, frame: pd.DataFrame, figures: set[str], gemeente_suppressed: set) -> pd.DataFrame:
-    """True where a figure cell (number or boolean) is withheld by disclosure control: NULL
-    figures in a row flagged suppressed, NULL direct figures on 1..9 respondents, and the
-    validation's direct figures of a suppressed gemeente cell."""
-    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+def _withheld_masks(
+    table: str, frame: pd.DataFrame, figures: set[str], gemeente_suppressed: set
+) -> dict[str, pd.DataFrame]:
+    """Per mark (labels.SUPPRESSED_CELL, labels.FEW_RESPONDENTS_CELL), True where a figure cell
+    (number or boolean) is withheld by disclosure control, each cell under one mark only:
+    'onderdrukt' for NULL figures of a row flagged suppressed (or of its withheld composition)
+    and the validation's direct figures of a suppressed gemeente cell; '< 10 resp.' for NULL
+    direct figures on 1..9 respondents in a row that is itself published."""
+    suppressed = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    few = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    row_suppressed = pd.Series(False, index=frame.index)
     if "suppressed" in frame.columns:
-        flagged = frame["suppressed"].fillna(False).astype(bool)
+        row_suppressed = frame["suppressed"].fillna(False).astype(bool)
         for column in figures - {"suppressed"}:
-            mask[column] = flagged & frame[column].isna()
+            suppressed[column] = row_suppressed & frame[column].isna()
     for flag, columns in FLAGGED_FIGURES.get(table, {}).items():
         flagged = frame[flag].fillna(False).astype(bool)
         for column in columns:
-            mask[column] |= flagged & frame[column].isna()
-    if table in DIRECT_FIGURES:
-        n_column, columns = DIRECT_FIGURES[table]
-        few = frame[n_column].between(1, MIN_RESPONDENTS - 1)
-        for column in columns:
-            mask[column] |= few & frame[column].isna()
+            suppressed[column] |= flagged & frame[column].isna()
     if table in GEMEENTE_DIRECT_FIGURES and gemeente_suppressed:
         keys = pd.Series(list(zip(frame["gemeente_code"], frame["indicator"])), index=frame.index)
         withheld = keys.isin(gemeente_suppressed)
         for column in GEMEENTE_DIRECT_FIGURES[table]:
-            mask[column] |= withheld & frame[column].isna()
-    return mask
+            suppressed[column] |= withheld & frame[column].isna()
+    if table in DIRECT_FIGURES:
+        n_column, columns = DIRECT_FIGURES[table]
+        on_few = frame[n_column].between(1, MIN_RESPONDENTS - 1) & ~row_suppressed
+        for column in columns:
+            few[column] = on_few & frame[column].isna() & ~suppressed[column]
+    return {labels.SUPPRESSED_CELL: suppressed, labels.FEW_RESPONDENTS_CELL: few}
 
 
 def build_sheet(spec: ExportTable, rows: pa.Table, context: dict) -> Sheet:
     """The sheet of one table: what people read."""
     raw = rows.to_pandas()
     numeric, boolean = _kinds(rows.schema)
-    mask = _suppressed_mask(spec.table, raw, numeric | boolean, context.get("gemeente_suppressed", set()))
+    masks = _withheld_masks(spec.table, raw, numeric | boolean, context.get("gemeente_suppressed", set()))
     shown = pd.DataFrame(index=raw.index)
     formats: dict[str, str | None] = {}
     for column in raw.columns:
@@ -466,8 +477,9 @@ def build_sheet(spec: ExportTable, rows: pa.Table, context: dict) -> Sheet:
             values = values.astype(object).map(labels.YES_NO, na_action="ignore")
         elif column in TRANSLATED_COLUMNS:
             values = values.map(TRANSLATED_COLUMNS[column], na_action="ignore")
-        if mask[column].any():
-            values = values.astype(object).where(~mask[column], labels.SUPPRESSED_CELL)
+        for mark, mask in masks.items():
+            if mask[column].any():
+                values = values.astype(object).where(~mask[column], mark)
         shown[column] = values
         if column in boolean:
             formats[column] = YES_NO_CELL
@@ -478,10 +490,13 @@ def build_sheet(spec: ExportTable, rows: pa.Table, context: dict) -> Sheet:
             label_column, label = LABEL_COLUMNS[column]
             if label_column not in raw.columns:
                 shown[label_column] = raw[column].map(label, na_action="ignore")
+        if column == "indicator":  # one estimate column holds scores 0-10 and percentages: say which is which
+            shown["indicator_unit"] = raw[column].map(labels.indicator_unit, na_action="ignore")
         if column == "gemeente_code" and "gemeente_name" not in raw.columns and context.get("gemeente_names"):
             shown["gemeente_name"] = raw[column].map(context["gemeente_names"])
     suppressed = [
         (int(row), shown.columns.get_loc(column))
+        for mask in masks.values()
         for column in mask.columns[mask.any()]
         for row in mask[column].to_numpy().nonzero()[0]
     ]
@@ -526,10 +541,11 @@ def size_classes_by_regio_sheet(spec: DerivedSheet, tables: dict[str, pa.Table])
         "regio_name": ordered["area_name"].to_numpy(),
         "indicator": ordered["indicator"].to_numpy(),
         "indicator_label": ordered["indicator"].map(labels.indicator_label).to_numpy(),
+        "indicator_unit": ordered["indicator"].map(labels.indicator_unit).to_numpy(),
     })
     headings = [labels.column_label("edition"), "Regiocode", "Regio", labels.column_label("indicator"),
-                labels.column_label("indicator_label")]
-    formats: list[str | None] = [YEAR, None, None, None, None]
+                labels.column_label("indicator_label"), labels.column_label("indicator_unit")]
+    formats: list[str | None] = [YEAR, None, None, None, None, None]
     blocks = [(names.get(c, c), cells[cells["size_class"] == c]) for c in _size_class_order(cells["size_class"])]
     blocks.append(("Regio totaal", regios))  # a regio row carries its own code as regio_code
     figures = [("estimate", "schatting", ESTIMATE), ("ci_lower", "ondergrens 95%-BI", ESTIMATE),
@@ -659,16 +675,36 @@ READING_NOTES = [
         "veerkrachtig en de aandelen van de typologie zijn percentages (0 tot 100).",
     ),
     (
-        "Onderdrukte cijfers",
+        labels.column_label("indicator_unit"),
+        f"Waar een kolom schattingen van verschillende indicatoren bevat, zegt de kolom "
+        f"'{labels.column_label('indicator_unit')}' ernaast in welke eenheid de schatting en het interval van die rij "
+        f"staan: '{labels.indicator_unit('veerkracht_score')}' of '{labels.indicator_unit('pct_veerkrachtig')}' "
+        "(het percentage veerkrachtig, 0 tot 100). Een verschil (trend) staat in punten van die eenheid, bij '%' in "
+        "procentpunten.",
+    ),
+    (
+        f"'{labels.SUPPRESSED_CELL}'",
         labels.SUPPRESSED_EXPLANATION
-        + f" In zo'n cel staat '{labels.SUPPRESSED_CELL}'; de kolom '{labels.column_label('suppression_reason')}' "
-        "zegt waarom. In de Parquet- en CSV-bestanden zijn deze cellen leeg (NULL).",
+        + f" In zo'n cel staat '{labels.SUPPRESSED_CELL}': de hele rij is onderdrukt, de kolom "
+        f"'{labels.column_label('suppressed')}' zegt 'ja' en de kolom '{labels.column_label('suppression_reason')}' "
+        f"waarom (bij de samenstelling in 'Profielen': de kolommen '{labels.column_label('composition_suppressed')}' "
+        f"en '{labels.column_label('composition_suppression_reason')}'). Op 'Validatie wijken en buurten' staat "
+        f"'{labels.SUPPRESSED_CELL}' bij de directe schatting van een gemeente waarvan dat cijfer onderdrukt is. In de "
+        "Parquet- en CSV-bestanden zijn deze cellen leeg (NULL).",
+    ),
+    (
+        f"'{labels.FEW_RESPONDENTS_CELL}'",
+        f"In de kolom '{labels.column_label('direct_estimate')}' van een wijk of buurt met 1 tot {MIN_RESPONDENTS - 1} "
+        f"eigen respondenten staat '{labels.FEW_RESPONDENTS_CELL}': het gemiddelde van zo weinig respondenten wordt "
+        "niet getoond (te onzeker en herleidbaar tot personen), de modelschatting van het gebied wel; de rij zelf is "
+        f"niet onderdrukt ('{labels.column_label('suppressed')}' = nee). In de Parquet- en CSV-bestanden is de cel "
+        "leeg (NULL).",
     ),
     (
         "Wijken en buurten",
         "Cijfers voor wijken en buurten zijn modelschattingen, geen directe schattingen: er zijn per wijk of "
         f"buurt te weinig respondenten. De directe schatting staat ernaast bij minstens {MIN_RESPONDENTS} "
-        f"respondenten; bij 1 tot {MIN_RESPONDENTS - 1} respondenten staat er '{labels.SUPPRESSED_CELL}', "
+        f"respondenten; bij 1 tot {MIN_RESPONDENTS - 1} respondenten staat er '{labels.FEW_RESPONDENTS_CELL}', "
         "zonder respondenten is de cel leeg.",
     ),
     (
@@ -698,7 +734,7 @@ READING_NOTES = [
     (
         "Codes",
         "Naast elke code (niveau, indicator, type, hulpbron) staat een Nederlandse omschrijving; de "
-        "indicatoren staan hieronder.",
+        "indicatoren staan hieronder. De codes zijn die van de Parquet- en CSV-bestanden en blijven zoals ze zijn.",
     ),
     (
         "Andere bestanden",
@@ -707,6 +743,28 @@ READING_NOTES = [
         "database; manifest.json beschrijft de export.",
     ),
 ]
+
+
+def _source_words(spec: ExportTable | DerivedSheet, edition: int) -> str:
+    """Where a sheet's rows come from, in Dutch: the table, and which of its rows."""
+    if isinstance(spec, DerivedSheet):
+        return f"{SCHEMA}.{spec.table}: de rijen van editie {edition} {spec.rows_words} ({spec.rows})"
+    if spec.edition_column == "edition_to":
+        return f"{SCHEMA}.{spec.table}: de veranderingen naar editie {edition}"
+    return f"{SCHEMA}.{spec.table}: de rijen van editie {edition}"
+
+
+def _flagged_note(data: EditionTables) -> tuple[str, str]:
+    """How many wijken and buurten are flagged, counted as on the factsheets (presentation.flagged)."""
+    rows = data.tables["monitor_below_gemeente"]
+    found = flagged_areas(zip(*(rows.column(c).to_pylist() for c in ("gemeente_code", "area_level", "area_code", "indicator"))))
+    sheet = next(spec.sheet for spec in export_tables() if spec.table == "monitor_below_gemeente")
+    return (
+        "Gesignaleerde wijken en buurten",
+        f"{flagged_definition()} In editie {data.edition}: {flagged_phrase(found.total)}. Het tabblad '{sheet}' heeft "
+        f"een rij per gebied en indicator ({found.rows} rijen); de kolom "
+        f"'{labels.column_label('flagged')}' van 'Validatie wijken en buurten' telt per indicator.",
+    )
 
 
 def _lines(text: str, width: int) -> int:
@@ -738,9 +796,7 @@ def _write_toelichting(book, data: EditionTables, sheets: list[Sheet], styles: d
         ws.write_string(row, column, heading, styles["header"])
     row += 1
     for sheet in sheets:
-        where = f"{SCHEMA}.{sheet.spec.table} ({sheet.spec.edition_column} = {data.edition})"
-        if isinstance(sheet.spec, DerivedSheet):
-            where = f"{SCHEMA}.{sheet.spec.table} ({sheet.spec.rows}, {sheet.spec.edition_column} = {data.edition})"
+        where = _source_words(sheet.spec, data.edition)
         ws.write_url(row, 0, f"internal:'{sheet.spec.sheet}'!A1", styles["link"], string=sheet.spec.sheet)
         ws.write_string(row, 1, sheet.spec.description, styles["wrap"])
         ws.write_number(row, 2, len(sheet.frame), styles["count_top"])
@@ -750,7 +806,7 @@ def _write_toelichting(book, data: EditionTables, sheets: list[Sheet], styles: d
     row += 1
     ws.write_string(row, 0, "Zo lees je de cijfers", styles["heading"])
     row += 1
-    for key, text in READING_NOTES:
+    for key, text in [*READING_NOTES, _flagged_note(data)]:
         ws.write_string(row, 0, key, styles["bold_top"])
         ws.write_string(row, 1, text, styles["wrap"])
         ws.set_row(row, LINE_HEIGHT * _lines(text, widths[1]))
@@ -758,12 +814,14 @@ def _write_toelichting(book, data: EditionTables, sheets: list[Sheet], styles: d
     row += 1
     ws.write_string(row, 0, "Indicatoren", styles["heading"])
     row += 1
-    ws.write_string(row, 0, labels.column_label("indicator"), styles["header"])
+    ws.write_string(row, 0, f"{labels.column_label('indicator')} (code)", styles["header"])
     ws.write_string(row, 1, labels.column_label("indicator_label"), styles["header"])
+    ws.write_string(row, 2, labels.column_label("indicator_unit"), styles["header"])
     row += 1
     for code, label in labels.indicator_labels().items():
         ws.write_string(row, 0, code)
         ws.write_string(row, 1, label)
+        ws.write_string(row, 2, labels.indicator_unit(code))
         row += 1
     _print_setup(ws, landscape=False)
     ws.activate()

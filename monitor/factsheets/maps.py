@@ -16,12 +16,17 @@ from monitor.factsheets import formatting as fmt
 from monitor.factsheets.data import HEADLINE, EditionData, Figure, Gemeente
 from monitor.geo import BOUNDARIES_DIR, GEOJSON_FILES
 from monitor.maps import ChoroplethMap, LegendText, MapArea, Marker, choropleth, draw
-from monitor.presentation.labels import SUPPRESSED_CELL, area_level_label, suppression_reason_label
+from monitor.presentation.flagged import FLAGGED_SHORT
+from monitor.presentation.labels import (
+    SUPPRESSED_CELL,
+    area_level_label,
+    indicator_label,
+    is_percentage,
+    suppression_reason_label,
+)
 
 SMALL_AREA_INDICATOR = "veerkracht_score"  # what the wijk and buurt maps are coloured by
 PLURAL = {"gemeente": "gemeenten", "wijk": "wijken", "buurt": "buurten"}
-LEGEND_HEADINGS = {"veerkracht_score": "Veerkrachtscore (0–10)", "pct_veerkrachtig": "Percentage veerkrachtig"}
-SHORT = {"veerkracht_score": "Veerkrachtscore", "pct_veerkrachtig": "Percentage veerkrachtig"}
 FETCH_HINT = "monitor fetch-cbs-map --year {edition}"
 
 
@@ -57,8 +62,13 @@ def figure_text(figure: Figure, indicator: str) -> str:
         return f"{SUPPRESSED_CELL} ({suppression_reason_label(figure.reason)})"
     d = fmt.decimals(indicator)
     n = f"; n = {fmt.count(figure.n_respondents)}" if figure.n_respondents is not None else ""
-    unit = " %" if indicator.startswith("pct_") else ""
+    unit = " %" if is_percentage(indicator) else ""
     return f"{fmt.number(figure.estimate, d)}{unit} (95%-BI {fmt.interval(figure.ci_lower, figure.ci_upper, d)}{n})"
+
+
+def _legend_heading(indicator: str) -> str:
+    """'Veerkrachtscore (0–10)', 'Percentage veerkrachtig (%)': the codebook's label and its unit."""
+    return f"{indicator_label(indicator)} ({'%' if is_percentage(indicator) else '0–10'})"
 
 
 def _formatter(indicator: str):
@@ -119,10 +129,10 @@ def province_maps(data: EditionData) -> list[MapFigure]:
             for f in [figures.get(code, Figure(None, None, None, None, False))]
         ]  # fmt: skip
         own = data.figure("provincie", data.province_code, ind)
-        title = f"{SHORT[ind]} per gemeente, {province} {data.edition}"
+        title = f"{indicator_label(ind)} per gemeente, {province} {data.edition}"
         drawn = choropleth(
             drawing, areas, map_id=map_id, title=title,
-            legend=LegendText(LEGEND_HEADINGS[ind], "gemeenten", suppressed=_suppressed_label(list(figures.values()))),
+            legend=LegendText(_legend_heading(ind), "gemeenten", suppressed=_suppressed_label(list(figures.values()))),
             format_value=_formatter(ind), digits=fmt.decimals(ind),
             marker=Marker(province, own.estimate) if own.shown else None, credit=_credit(data, "gemeente"),
         )  # fmt: skip
@@ -168,16 +178,16 @@ def _small_area_map(data: EditionData, g: Gemeente, level: str) -> MapFigure:
             MapArea(
                 code, a.name or b.name or code, a.figure.estimate if a.figure.shown else None,
                 figure_text(a.figure, ind), suppressed=not a.figure.shown, outlined=a.below_gemeente,
-                note="significant onder de gemeente" if a.below_gemeente else "",
+                note=FLAGGED_SHORT if a.below_gemeente else "",
             )
         )  # fmt: skip
     own = data.figure("gemeente", g.code, ind)
     plural = PLURAL[level]
     suppressed = _suppressed_label([a.figure for a in rows])
-    title = f"{SHORT[ind]} per {level}, {g.name} {data.edition}"
+    title = f"{indicator_label(ind)} per {level}, {g.name} {data.edition}"
     drawn = choropleth(
         drawing, areas, map_id=map_id, title=title,
-        legend=LegendText(LEGEND_HEADINGS[ind], plural, suppressed=suppressed),
+        legend=LegendText(_legend_heading(ind), plural, suppressed=suppressed, outlined=FLAGGED_SHORT),
         format_value=_formatter(ind), digits=fmt.decimals(ind),
         marker=Marker("gemeente", own.estimate) if own.shown else None, credit=_credit(data, level),
     )  # fmt: skip
@@ -186,7 +196,8 @@ def _small_area_map(data: EditionData, g: Gemeente, level: str) -> MapFigure:
         "(kwantielen); donkerder is hoger."
         + (" De pijl in de legenda wijst de klasse van de gemeente zelf aan." if own.shown else "")
         + (f" Gearceerd: {suppressed}." if drawn.suppressed else "")
-        + (f" Rood omlijnd: {level} significant onder de gemeente (“niet overal”, zie de tabel)." if drawn.outlined else "")
+        + (f" Rood omlijnd: {level} gesignaleerd als ‘overall goed, maar niet overal’: significant onder de gemeente, "
+           "die op of boven de provincie scoort (zie de tabel)." if drawn.outlined else "")
         + (" Gestippeld: grens zonder schatting." if drawn.missing else "")
         + f" Wijs een {level} aan voor de naam en het cijfer."
         + _not_drawn(level, sorted(codes - set(boundaries)))

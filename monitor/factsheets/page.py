@@ -15,6 +15,13 @@ from monitor.factsheets import formatting as fmt
 from monitor.factsheets.charts import Panel, Point, Row
 from monitor.factsheets.data import HEADLINE, EditionData, Figure, Gemeente, ProfileCategory, SmallArea, TrendRow
 from monitor.factsheets.maps import MapFigure, gemeente_maps, missing_notes, province_maps
+from monitor.presentation.flagged import (
+    FLAGGED_SHORT,
+    flagged_areas,
+    flagged_count_words,
+    flagged_definition,
+    flagged_phrase,
+)
 from monitor.presentation.labels import (
     FLAG_BASIS,
     MIN_RESPONDENTS_TEXT,
@@ -24,6 +31,8 @@ from monitor.presentation.labels import (
     area_level_label,
     group_label,
     indicator_label,
+    indicator_scale,
+    is_percentage,
     suppression_reason_label,
     type_label,
 )
@@ -35,24 +44,17 @@ from monitor.statistics.small_area import (
     RELEVANT_GAP,
 )
 
-INDICATOR_RANGE = {"pct_veerkrachtig": (0.0, 100.0)}  # every other indicator: 0..10
-SHORT_LABELS = {"veerkracht_score": "Veerkrachtscore", "pct_veerkrachtig": "Percentage veerkrachtig"}
-UNITS = {"pct_veerkrachtig": "%"}
 TREND_MAIN = ("veerkracht_score", "pct_veerkrachtig", "veranderbereidheid", "persoonlijk", "sociaal", "omgeving")
 COMPARABILITY = {
     "same boundaries": "Zelfde gemeentegrenzen in beide edities.",
 }
-def short_label(indicator: str) -> str:
-    return SHORT_LABELS.get(indicator, indicator_label(indicator))
-
-
 def reason_text(reason: str | None) -> str:
     """The reason for a suppressed cell, in Dutch."""
     return suppression_reason_label(reason)
 
 
 def _range(indicator: str) -> tuple[float, float]:
-    return INDICATOR_RANGE.get(indicator, (0.0, 10.0))
+    return (0.0, 100.0) if is_percentage(indicator) else (0.0, 10.0)
 
 
 def _ticks(ticks: list[float], sign: bool = False):
@@ -82,7 +84,7 @@ class Cell:
             estimate=fmt.number(figure.estimate, digits),
             ci=fmt.interval(figure.ci_lower, figure.ci_upper, digits),
             n=fmt.count(figure.n_respondents),
-            unit=UNITS.get(indicator, ""),
+            unit="%" if is_percentage(indicator) else "",
         )
 
 
@@ -190,10 +192,10 @@ def _comparison(name: str, gem: Figure, other: Figure, other_name: str, indicato
         verdict = f"lager dan {other_name} ({fmt.number(other.estimate, digits)})"
     else:
         return (
-            f"{short_label(indicator)}: geen duidelijk verschil met {other_name} "
+            f"{indicator_label(indicator)}: geen duidelijk verschil met {other_name} "
             f"({fmt.number(other.estimate, digits)} ligt binnen het 95%-interval van {name})."
         )
-    return f"{short_label(indicator)}: {name} scoort duidelijk {verdict}; dat cijfer ligt buiten het 95%-interval van de gemeente."
+    return f"{indicator_label(indicator)}: {name} scoort duidelijk {verdict}; dat cijfer ligt buiten het 95%-interval van de gemeente."
 
 
 def resilience(data: EditionData, g: Gemeente) -> Resilience:
@@ -221,8 +223,9 @@ def resilience(data: EditionData, g: Gemeente) -> Resilience:
             _row(peers.chart_label if level == REGIO_GROOTTEKLASSE else name, [(level, f, name)], ind)
             for (level, _, name), f in zip(areas, figures)
         ]
-        unit = "percentage (0–100)" if ind.startswith("pct_") else "score (0–10)"
-        panels.append(Panel(short_label(ind), chart_rows, domain, ticks, axis_label=unit, tick_format=_ticks(ticks)))
+        panels.append(
+            Panel(indicator_label(ind), chart_rows, domain, ticks, axis_label=indicator_scale(ind), tick_format=_ticks(ticks))
+        )
     chart = charts.interval_chart(
         panels,
         aria_label=f"Veerkrachtscore en percentage veerkrachtig van {g.name} met 95%-betrouwbaarheidsinterval, "
@@ -242,7 +245,7 @@ def resilience(data: EditionData, g: Gemeente) -> Resilience:
             comparisons.append(Comparison(ind, text))
     if not peers:
         note = f"Voor {g.name} is geen grootteklasse binnen de regio gepubliceerd; de vergelijking ontbreekt daarom."
-    return Resilience(rows, _figure_html(chart), comparisons, [(i, short_label(i)) for i in HEADLINE], note)
+    return Resilience(rows, _figure_html(chart), comparisons, [(i, indicator_label(i)) for i in HEADLINE], note)
 
 
 @dataclass
@@ -388,12 +391,19 @@ class Trend:
     other: list[TrendLine] = field(default_factory=list)
     chart: Markup | None = None
     comparability: str = ""
-    significant_count: int = 0
+    significant_count: int = 0  # among `main`: the rows of the table on the page (the key figure counts these)
+    other_significant: int = 0  # among `other`: the resources, in a table the reader opens
+
+    @property
+    def main_labels(self) -> str:
+        """The indicators of the main table in words: 'Veerkrachtscore, ... en Omgevingshulpbronnen'."""
+        labels = [line.label for line in self.main]
+        return " en ".join(labels) if len(labels) <= 2 else ", ".join(labels[:-1]) + " en " + labels[-1]
 
 
 def _trend_line(row: TrendRow, province: TrendRow | None) -> TrendLine:
     ind = row.indicator
-    label = short_label(ind) if ind in HEADLINE else indicator_label(ind)
+    label = indicator_label(ind)
     if not row.shown:
         return TrendLine(ind, label, False, note=f"{SUPPRESSED_CELL} ({reason_text(row.reason)})")
     d, dd = fmt.decimals(ind), fmt.decimals(ind, difference=True)
@@ -470,10 +480,10 @@ def trend(data: EditionData, g: Gemeente) -> Trend:
     lines = {i: _trend_line(by_indicator[i], province.get(i)) for i in by_indicator}
     panels = []
     for title, names, unit in [
-        ("Scores (0–10): verschil in punten", [i for i in main_names if not i.startswith("pct_")], "verschil (punten)"),
+        ("Scores (0–10): verschil in punten", [i for i in main_names if not is_percentage(i)], "verschil (punten)"),
         (
             "Percentage veerkrachtig: verschil in procentpunten",
-            [i for i in main_names if i.startswith("pct_")],
+            [i for i in main_names if is_percentage(i)],
             "verschil (procentpunten)",
         ),
     ]:
@@ -534,8 +544,13 @@ def trend(data: EditionData, g: Gemeente) -> Trend:
         other=[lines[i] for i in other_names],
         chart=chart,
         comparability=_comparability(data, g, rows),
-        significant_count=sum(1 for line in lines.values() if line.shown and line.significant),
+        significant_count=_significant(lines[i] for i in main_names),
+        other_significant=_significant(lines[i] for i in other_names),
     )
+
+
+def _significant(lines) -> int:
+    return sum(1 for line in lines if line.shown and line.significant)
 
 
 @dataclass
@@ -555,15 +570,49 @@ class FlaggedRow:
 @dataclass
 class BelowGemeente:
     shown: bool
-    flagged: list[FlaggedRow]
+    flagged: list[FlaggedRow]  # a row per area and indicator
     charts: list[tuple[str, Markup, str]]  # (indicator, svg, caption)
     statements: list[str]
     wijken: int
+    areas: int = 0  # the flagged wijken and buurten, each once (presentation.flagged)
+    definition: str = field(default_factory=flagged_definition)
+
+    @property
+    def caption(self) -> str:
+        rows = len(self.flagged)
+        return (
+            f"Gesignaleerde wijken en buurten: {self.areas} (elk gebied één keer geteld; "
+            f"{rows} {'rij' if rows == 1 else 'rijen'} hieronder, een per gebied en indicator)"
+        )
 
 
 def wijk_of(buurt_code: str) -> str:
     """BU08281604 -> WK082816 (CBS codes: the wijk is the buurt code without its last two digits)."""
     return "WK" + buurt_code[2:8]
+
+
+def flag_applies(data: EditionData, g: Gemeente, indicator: str) -> bool:
+    """Whether "overall goed, maar niet overal" can flag an area of the gemeente on the
+    indicator: its own figure at or above the province's (the small-area model's rule)."""
+    gem, prov = data.figure("gemeente", g.code, indicator), data.figure("provincie", data.province_code, indicator)
+    return gem.shown and prov.shown and gem.estimate >= prov.estimate
+
+
+def _red_words(g: Gemeente, applies: bool, red: bool) -> str:
+    """What red means in a wijk chart, said by the rule that draws it: the legend shows red
+    only where a wijk is red, and where none is the caption says why."""
+    if red:
+        return (
+            f"Rood: wijk gesignaleerd (‘overall goed, maar niet overal’): {g.name} scoort op of boven de provincie en "
+            "de wijk ligt significant onder de gemeente, op het model of op de eigen respondenten (zie de tabel: dan "
+            "kan de modelschatting dichter bij de gemeente liggen)"
+        )
+    if not applies:
+        return (
+            f"Geen wijk rood: {g.name} scoort niet op of boven de provincie, dus de signalering ‘overall goed, maar "
+            "niet overal’ is hier niet van toepassing, ook niet voor een wijk die onder de gemeente ligt"
+        )
+    return "Geen wijk rood: geen wijk is gesignaleerd"
 
 
 def _wijk_chart(
@@ -581,7 +630,7 @@ def _wijk_chart(
         title = (
             f"{a.code}{', ' + a.name if a.name else ''}: {fmt.number(f.estimate, d)} (95%-BI {fmt.interval(f.ci_lower, f.ci_upper, d)}; "
             f"{fmt.count(a.inhabitants)} inwoners)"
-            + ("; significant onder de gemeente" if a.below_gemeente else "")
+            + (f"; {FLAGGED_SHORT}" if a.below_gemeente else "")
             + ("; met een gesignaleerde buurt" if contains else "")
         )
         rows.append(
@@ -595,7 +644,8 @@ def _wijk_chart(
     rows += [Row(a.code, note=f"{SUPPRESSED_CELL}: {reason_text(a.figure.reason)}") for a in hidden]
     domain, ticks = _scale([a.figure for a in shown], indicator, include=(gem.estimate,) if gem.shown else ())
     reference = (gem.estimate, f"gemeente {fmt.number(gem.estimate, d)}") if gem.shown else None
-    used = ["wijk"] + (["signalering"] if any(a.below_gemeente for a in shown) else [])
+    red = any(a.below_gemeente for a in shown)
+    used = ["wijk"] + (["signalering"] if red else [])
     svg = charts.interval_chart(
         [
             Panel(
@@ -603,22 +653,20 @@ def _wijk_chart(
                 rows,
                 domain,
                 ticks,
-                axis_label="percentage (0–100)" if indicator.startswith("pct_") else "score (0–10)",
+                axis_label=indicator_scale(indicator),
                 reference=reference,
                 tick_format=_ticks(ticks),
             )
         ],
-        aria_label=f"{short_label(indicator)} per wijk van {g.name} (modelschatting met 95%-interval)",
+        aria_label=f"{indicator_label(indicator)} per wijk van {g.name} (modelschatting met 95%-interval)",
         legend=used,
-        width=560,
-        label_width=110,
         row_height=18 if len(rows) <= 30 else 14,
     )
     caption = (
-        f"{short_label(indicator)} per wijk ({len(areas)} wijken), modelschatting met 95%-interval, "
-        f"van hoog naar laag; de stippellijn is het cijfer van de gemeente. Rood: wijk significant onder de "
-        f"gemeente, op het model of op de eigen respondenten (zie de tabel: dan kan de modelschatting dichter bij "
-        f"de gemeente liggen)" + ("; * (geel): wijk met een gesignaleerde buurt." if with_flagged_buurt else ".")
+        f"{indicator_label(indicator)} per wijk ({len(areas)} wijken), modelschatting met 95%-interval, "
+        f"van hoog naar laag; de stippellijn is het cijfer van de gemeente. "
+        + _red_words(g, flag_applies(data, g, indicator), red)
+        + ("; * (geel): wijk met een gesignaleerde buurt." if with_flagged_buurt else ".")
     )
     return _figure_html(svg), caption
 
@@ -635,7 +683,7 @@ def below_gemeente(data: EditionData, g: Gemeente) -> BelowGemeente:
             area_level_label(a.level),
             a.code,
             a.indicator,
-            short_label(a.indicator),
+            indicator_label(a.indicator),
             Cell.of(a.figure, a.indicator),
             fmt.number(a.gemeente_estimate, fmt.decimals(a.indicator)),
             fmt.count(a.inhabitants),
@@ -650,18 +698,18 @@ def below_gemeente(data: EditionData, g: Gemeente) -> BelowGemeente:
         n = sum(1 for f in flagged if f.indicator == ind)
         if not gem.shown or not prov.shown:
             continue
-        if gem.estimate >= prov.estimate:
+        if flag_applies(data, g, ind):
             statements.append(
-                f"{short_label(ind)}: {g.name} scoort op of boven de provincie; "
+                f"{indicator_label(ind)}: {g.name} scoort op of boven de provincie; "
                 + (
-                    f"{n} {'gebied ligt' if n == 1 else 'gebieden liggen'} significant onder de gemeente."
+                    f"op deze indicator {'is' if n == 1 else 'zijn'} {flagged_phrase(n)} gesignaleerd."
                     if n
                     else "geen wijk of buurt ligt significant onder de gemeente."
                 )
             )
         else:
             statements.append(
-                f"{short_label(ind)}: {g.name} scoort lager dan de provincie; de signalering "
+                f"{indicator_label(ind)}: {g.name} scoort lager dan de provincie; de signalering "
                 "“overall goed, maar niet overal” is hier niet van toepassing."
             )
     chart_list = []
@@ -671,7 +719,7 @@ def below_gemeente(data: EditionData, g: Gemeente) -> BelowGemeente:
         if in_ind:
             svg, caption = _wijk_chart(data, g, ind, in_ind, buurten)
             chart_list.append((ind, svg, caption))
-    return BelowGemeente(True, flagged, chart_list, statements, len(wijken))
+    return BelowGemeente(True, flagged, chart_list, statements, len(wijken), gemeente_flagged(data, g.code))
 
 
 @dataclass
@@ -698,7 +746,13 @@ class Factsheet:
     def map_notes(self) -> list[str]:
         return missing_notes(self.maps)
     suppressed_explanation: str = SUPPRESSED_EXPLANATION
-    headline_labels: dict[str, str] = field(default_factory=lambda: {i: short_label(i) for i in HEADLINE})
+    headline_labels: dict[str, str] = field(default_factory=lambda: {i: indicator_label(i) for i in HEADLINE})
+    flagged_count_words: str = field(default_factory=flagged_count_words)
+
+
+def gemeente_flagged(data: EditionData, code: str) -> int:
+    """The gemeente's flagged wijken and buurten, counted as everywhere (presentation.flagged)."""
+    return flagged_areas((code, a.level, a.code, a.indicator) for a in data.flagged.get(code, [])).of(code)
 
 
 def basis_text(a) -> str:
@@ -743,7 +797,7 @@ def factsheet(data: EditionData, g: Gemeente) -> Factsheet:
         suppressed=suppressed,
         headline=headline,
         n_respondents=MIN_RESPONDENTS_TEXT if suppressed else f"{fmt.count(n)} respondenten",
-        flagged_count=len(data.flagged.get(g.code, [])),
+        flagged_count=gemeente_flagged(data, g.code),
         resilience=resilience(data, g),
         resources=resources(data, g),
         typology=typology(data, g),
@@ -793,6 +847,14 @@ class Profiles:
     suppressed: int  # categories whose percentage veerkrachtig is withheld
 
 
+PROFILE_INDICATOR = "pct_veerkrachtig"  # what the index's profile chart draws per category
+
+
+def _range_words(indicator: str) -> str:
+    """'0–10' or '%', beside an indicator's name in a table heading."""
+    return "%" if is_percentage(indicator) else "0–10"
+
+
 @dataclass
 class IndexPage:
     edition: int
@@ -803,13 +865,15 @@ class IndexPage:
     profiles: Profiles | None = None
     suppressed_explanation: str = SUPPRESSED_EXPLANATION
     maps: list[MapFigure] = field(default_factory=list)  # the gemeenten of the province, per headline indicator
+    flagged_definition: str = field(default_factory=flagged_definition)
+    headline: tuple[str, ...] = HEADLINE
+    profile_indicators: tuple[str, ...] = (PROFILE_INDICATOR, *(i for i in HEADLINE if i != PROFILE_INDICATOR))
+    headline_labels: dict[str, str] = field(default_factory=lambda: {i: indicator_label(i) for i in HEADLINE})
+    headline_scales: dict[str, str] = field(default_factory=lambda: {i: f"({_range_words(i)})" for i in HEADLINE})
 
     @property
     def map_notes(self) -> list[str]:
         return missing_notes(self.maps)
-
-
-PROFILE_INDICATOR = "pct_veerkrachtig"  # what the index's profile chart draws per category
 
 
 def _profile_row(c: ProfileCategory) -> ProfileRow:
@@ -865,15 +929,21 @@ def profiles(data: EditionData) -> Profiles | None:
                 tick_format=_ticks(ticks),
             )
         )
-    chart = charts.interval_chart(
-        panels,
-        aria_label=f"Wie is veerkrachtig in Noord-Brabant ({data.edition}): percentage veerkrachtig per categorie van "
-        "elk achtergrondkenmerk, met 95%-betrouwbaarheidsinterval",
-        legend=["categorie"],
-        width=900,  # the index's card is the page's full width: the same text size as the factsheets' charts
-        label_width=320,  # the size classes' labels: "Kleine gemeenten (minder dan 30.000 inwoners)"
-        row_height=20,
-    )
+    # a chart per characteristic, side by side where the page is wide (one under the other on a
+    # phone), on one scale and with one label column, so that they compare at a glance
+    label_width = charts.row_label_width(panels)
+    svgs = [
+        charts.interval_chart(
+            [panel],
+            aria_label=f"Wie is veerkrachtig in Noord-Brabant ({data.edition}), {panel.title.lower()}: percentage "
+            "veerkrachtig per categorie, met 95%-betrouwbaarheidsinterval",
+            label_width=label_width,
+            legend=[],
+            row_height=20,
+        )
+        for panel in panels
+    ]
+    chart = f'<div class="chart-grid">{"".join(svgs)}</div>'
     suppressed = sum(1 for f in figures if not f.shown)
     return Profiles(_figure_html(chart), rows, fmt.number(province.estimate, d) if province.shown else "", suppressed)
 
@@ -897,7 +967,7 @@ def index_page(data: EditionData) -> IndexPage:
                 region or "onbekend",
                 MIN_RESPONDENTS_TEXT if suppressed else fmt.count(n),
                 cells,
-                len(data.flagged.get(g.code, [])),
+                gemeente_flagged(data, g.code),
                 suppressed,
             )
         )

@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from monitor.factsheets.page import Factsheet, IndexPage
 
@@ -27,13 +28,15 @@ def _environment() -> Environment:
 
 
 @cache
-def _css() -> str:
-    return CSS.read_text(encoding="utf-8")
+def stylesheet() -> Markup:
+    """The pages' CSS, to inline in a <style> element as it is (marked safe: autoescaping
+    would turn the quotes of an attribute selector into entities, which CSS does not read)."""
+    return Markup(CSS.read_text(encoding="utf-8"))
 
 
 def render_factsheet(sheet: Factsheet) -> str:
-    return _environment().get_template("factsheet.html.j2").render(fs=sheet, css=_css())
+    return _environment().get_template("factsheet.html.j2").render(fs=sheet, css=stylesheet())
 
 
 def render_index(page: IndexPage) -> str:
-    return _environment().get_template("index.html.j2").render(page=page, css=_css())
+    return _environment().get_template("index.html.j2").render(page=page, css=stylesheet())

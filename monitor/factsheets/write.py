@@ -34,7 +34,8 @@ class FactsheetSummary:
     pages: int  # gemeente factsheets (the index not counted)
     files: list[Path]
     seconds: float
-    flagged: dict[str, tuple[str, int]] = field(default_factory=dict)  # gemeente_code -> (name, flagged areas)
+    # gemeente_code -> (name, flagged wijken and buurten, each once: monitor.presentation.flagged)
+    flagged: dict[str, tuple[str, int]] = field(default_factory=dict)
     suppressed: list[str] = field(default_factory=list)  # gemeenten whose own figures are all suppressed
 
 

@@ -5,8 +5,10 @@ patterns defined in the SVG itself (`url(#<map id>-hatch)`), so a page opens fro
 map file opens in any viewer. Every area is a `<path data-code="<CBS code>">` with a `<title>`
 child "<name>: <figure>" (the browser shows it on hover, a screen reader reads it).
 
-Drawn in a box of WIDTH pixels (its own coordinates; the page scales it to its column, which is
-about as wide, so FONT is about the size on screen):
+Drawn in a box WIDTH units wide (its own coordinates). The page scales it to its column within the
+legibility rule of monitor/presentation/svg_text.py: WIDTH is chosen so that the map fits the card
+of a 390 px phone with its smallest text (FONT) at 11 px or more; on a laptop it is drawn at most
+MAX_SCALE times its units (text about 15 px). Texts that do not fit the width wrap:
 
 - areas with a figure: the colour of their class (monitor.maps.classes);
 - suppressed areas (disclosure control): hatched, grey lines on white;
@@ -28,15 +30,17 @@ from shapely.geometry.base import BaseGeometry
 from monitor.maps.classes import METHOD, Classes, quantile_classes
 from monitor.maps.geometry import Projection, path_d
 from monitor.presentation.style import ALERT, FONT_FAMILY, INK
+from monitor.presentation.svg_text import scaling_style, svg_text, text_width, wrap
 
-WIDTH = 600
-MAP_TOP = 30  # below the title line
-MAP_MAX_HEIGHT = 440
+WIDTH = 370
+MAP_MAX_HEIGHT = 400
 PAD = 8
-FONT = 13
-ROW = 21  # legend row height
-SWATCH = (24, 15)
-MARKER_X = 186  # x of the reference marker beside its class
+FONT = 12  # the legend and the credit: the smallest text of a map
+TITLE = 14
+LINE = 15  # from one line of a wrapped text to the next
+ROW = 20  # legend row height (one line)
+SWATCH = (22, 14)
+STANDALONE_SCALE = 1.5  # a map file is drawn this many pixels per unit (a page scales it itself)
 AREA_STROKE = ("#ffffff", 0.6)
 OUTLINE_WIDTH = 2.4
 HATCH_INK = "#6f6f6f"
@@ -52,12 +56,11 @@ class Drawing:
 
 
 def draw(geometries: dict[str, BaseGeometry]) -> Drawing:
-    """Project and simplify every geometry (code -> shapely geometry in EPSG:28992)."""
+    """Project and simplify every geometry (code -> shapely geometry in EPSG:28992), into a box
+    whose top is 0: the map moves its areas below its title, however many lines that takes."""
     if not geometries:
         raise ValueError("a map needs at least one area with a geometry")
-    projection = Projection.fit(
-        geometries.values(), (PAD, MAP_TOP, WIDTH - 2 * PAD, MAP_MAX_HEIGHT), MAP_MAX_HEIGHT
-    )
+    projection = Projection.fit(geometries.values(), (PAD, 0, WIDTH - 2 * PAD, MAP_MAX_HEIGHT), MAP_MAX_HEIGHT)
     return Drawing({code: path_d(g, projection) for code, g in geometries.items()}, projection.height, projection)
 
 
@@ -120,10 +123,10 @@ def _f(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _text(x: float, y: float, text: str, size: int = FONT, cls: str = "", weight: str = "", anchor: str = "start") -> str:
-    attrs = (f' class="{cls}"' if cls else "") + (f' font-weight="{weight}"' if weight else "")
-    anchor_attr = f' text-anchor="{anchor}"' if anchor != "start" else ""
-    return f'<text x="{_f(x)}" y="{_f(y)}" font-size="{size}"{anchor_attr}{attrs}>{escape(text)}</text>'
+def _text(x: float, y: float, text: str, size: int = FONT, cls: str = "", weight: str = "") -> tuple[str, float]:
+    """A text wrapped to the map's width from x on; returns it and the baseline of its last line."""
+    lines = wrap(text, WIDTH - PAD - x, size, bold=bool(weight))
+    return svg_text(x, y, lines, size, cls=cls, weight=weight, line_height=LINE), y + (len(lines) - 1) * LINE
 
 
 def _patterns(map_id: str) -> str:
@@ -175,37 +178,41 @@ def _legend(
     specials: list[tuple[str, str, int, dict]],
 ) -> tuple[list[str], float]:
     out = ['<g class="legend">']
-    y = top + FONT + 4
     heading = f"{text.heading}: {classes.count} {'klasse' if classes.count == 1 else 'klassen'} ({METHOD}), aantal {text.areas}"
-    out.append(_text(PAD, y, heading if classes.count else f"{text.heading}: geen cijfers om te kleuren", weight="bold", cls="legend-heading"))
+    part, y = _text(PAD, top + FONT + 4, heading if classes.count else f"{text.heading}: geen cijfers om te kleuren",
+                    weight="bold", cls="legend-heading")  # fmt: skip
+    out.append(part)
     y += 8
-    rows_top = y
-    for i, color in enumerate(classes.colors()):
-        ry = rows_top + (i + 1) * ROW
+    label_x = PAD + SWATCH[0] + 8
+    texts = []
+    for i in range(classes.count):
         lower, upper = classes.bounds(i)
         label = format_value(lower) if lower == upper else f"{format_value(lower)} – {format_value(upper)}"
+        texts.append(f"{label} ({counts[i]})")
+    marker_x = label_x + max((text_width(t, FONT) for t in texts), default=0.0) + 14  # beside the widest class
+    for i, (color, label) in enumerate(zip(classes.colors(), texts)):
+        ry = y + (i + 1) * ROW
         out.append(f'<g class="legend-class" data-class="{i + 1}">')
         out.append(_swatch(PAD, ry, color))
-        out.append(_text(PAD + SWATCH[0] + 8, ry, f"{label} ({counts[i]})"))
+        out.append(_text(label_x, ry, label)[0])
         out.append("</g>")
     if marker is not None and classes.count:
         i = classes.index(marker.value)
-        ry = rows_top + (i + 1) * ROW
+        ry = y + (i + 1) * ROW
         out.append(
             f'<g class="legend-marker" data-class="{i + 1}">'
-            f'<path d="M{_f(MARKER_X)} {_f(ry - 4)}l9 -6v12z" fill="{INK}"/>'
-            + _text(MARKER_X + 14, ry, f"{marker.label} {format_value(marker.value)}", weight="bold")
+            f'<path d="M{_f(marker_x)} {_f(ry - 4)}l9 -6v12z" fill="{INK}"/>'
+            + _text(marker_x + 14, ry, f"{marker.label} {format_value(marker.value)}", weight="bold")[0]
             + "</g>"
         )
-    for j, (cls, label, n, swatch) in enumerate(specials, start=classes.count):
-        ry = rows_top + (j + 1) * ROW
-        out.append(f'<g class="legend-{cls}">')
-        out.append(_swatch(PAD, ry, **swatch))
-        out.append(_text(PAD + SWATCH[0] + 8, ry, f"{label} ({n})"))
-        out.append("</g>")
-    y = rows_top + max(classes.count + len(specials), 1) * ROW + 8
+    y += max(classes.count, 0 if specials else 1) * ROW
+    for cls, label, n, swatch in specials:
+        y += ROW
+        part, last = _text(label_x, y, f"{label} ({n})")
+        out.append(f'<g class="legend-{cls}">' + _swatch(PAD, y, **swatch) + part + "</g>")
+        y = last
     out.append("</g>")
-    return out, y
+    return out, y + 8
 
 
 def choropleth(
@@ -240,28 +247,31 @@ def choropleth(
         specials.append(("missing", legend.missing, n_missing, {"fill": f"url(#{map_id}-dots)"}))
     if n_outlined:
         specials.append(("outlined", legend.outlined, n_outlined, {"fill": "#ffffff", "stroke": ALERT, "width": OUTLINE_WIDTH}))
-    legend_parts, y = _legend(MAP_TOP + drawing.height + 6, classes, counts, legend, format_value, marker, specials)
+    title_text, title_bottom = _text(PAD, TITLE + 5, title, size=TITLE, weight="bold", cls="map-title")
+    map_top = title_bottom + 11  # the areas below the title, however many lines it took
+    legend_parts, y = _legend(map_top + drawing.height + 6, classes, counts, legend, format_value, marker, specials)
     if credit:
-        y += FONT
-        legend_parts.append(_text(PAD, y, credit, size=FONT - 1, cls="credit"))
+        part, y = _text(PAD, y + FONT, credit, cls="credit")
+        legend_parts.append(part)
     height = int(y + 8)
     inner = (
         f"<title>{escape(title)}</title>"
         + _patterns(map_id)
-        + _text(PAD, 19, title, size=FONT + 2, weight="bold", cls="map-title")
-        + f'<g class="areas" fill-rule="evenodd" stroke="{AREA_STROKE[0]}" stroke-width="{AREA_STROKE[1]}" '
-        f'stroke-linejoin="round">{"".join(body)}</g>'
+        + title_text
+        + f'<g class="areas" transform="translate(0 {_f(map_top)})" fill-rule="evenodd" stroke="{AREA_STROKE[0]}" '
+        f'stroke-width="{AREA_STROKE[1]}" stroke-linejoin="round">{"".join(body)}</g>'
         + "".join(legend_parts)
     )
     head = (
         f'xmlns="http://www.w3.org/2000/svg" class="map" id="{map_id}" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-label={quoteattr(title)} font-family="{FONT_FAMILY}" fill="{INK}"'
     )
+    size = f'width="{_f(WIDTH * STANDALONE_SCALE)}" height="{_f(height * STANDALONE_SCALE)}"'
     return ChoroplethMap(
         map_id=map_id,
         title=title,
-        svg=f'<svg {head} width="100%">{inner}</svg>',
-        standalone=f'<?xml version="1.0" encoding="UTF-8"?>\n<svg {head} width="{WIDTH}" height="{height}">{inner}</svg>\n',
+        svg=f'<svg {head} width="100%" style="{scaling_style(WIDTH, FONT)}">{inner}</svg>',
+        standalone=f'<?xml version="1.0" encoding="UTF-8"?>\n<svg {head} {size}>{inner}</svg>\n',
         classes=classes,
         counts=counts,
         drawn=[a.code for a in drawn],

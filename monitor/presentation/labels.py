@@ -21,6 +21,9 @@ AREA_LEVELS = {
 
 REGIO_GROOTTEKLASSE = "regio_grootteklasse"
 
+# the two resilience figures every page leads with (and the only indicators of the wijken and buurten)
+HEADLINE_INDICATORS = ("veerkracht_score", "pct_veerkrachtig")
+
 
 # extra indicators that are not a codebook scale or group
 DERIVED_INDICATORS = {"pct_veerkrachtig": "Percentage veerkrachtig"}
@@ -38,6 +41,7 @@ COLUMNS = {
     "name_source": "Bron van de naam",
     "indicator": "Indicator",
     "indicator_label": "Indicator (omschrijving)",
+    "indicator_unit": "Eenheid",
     "estimate": "Schatting",
     "ci_lower": "Ondergrens 95%-BI",
     "ci_upper": "Bovengrens 95%-BI",
@@ -107,10 +111,12 @@ COLUMNS = {
     "flag_basis": "Signalering op basis van",
     "sigma2_area": "Variantie gebiedseffect (model)",
     "mean_own_weight": "Gemiddeld gewicht eigen respondenten",
-    "flagged": "Gesignaleerde gebieden",
-    "flagged_on_respondents": "Gesignaleerd op eigen respondenten",
-    "flagged_on_model": "Gesignaleerd op het model",
-    "flagged_on_both": "Gesignaleerd op respondenten en model",
+    # the validation counts per gemeente, level and indicator: an area flagged on both headline
+    # indicators counts on each of its two rows (the pages count it once: presentation.flagged)
+    "flagged": "Gesignaleerde gebieden op deze indicator",
+    "flagged_on_respondents": "Gesignaleerd op eigen respondenten (deze indicator)",
+    "flagged_on_model": "Gesignaleerd op het model (deze indicator)",
+    "flagged_on_both": "Gesignaleerd op respondenten en model (deze indicator)",
     "published_at": "Gepubliceerd op",
     "dagster_run_id": "Dagster-run",
     # monitor_profiles (who is resilient, methodology section 9)
@@ -210,12 +216,57 @@ SUPPRESSION_REASONS = [
     (re.compile(r"no usable CBS key figures in the delivered file"), "geen bruikbare CBS-kerncijfers in het aangeleverde bestand"),
     (re.compile(r"^no respondents$"), "geen respondenten"),
 ]
+# Two marks for two rules, so that one row never says "onderdrukt" about two different things:
+# SUPPRESSED_CELL where disclosure control withholds a row (its `suppressed` column says ja and
+# its reason column why) or the gemeente cell a figure rests on; FEW_RESPONDENTS_CELL where only
+# the direct figure of a wijk or buurt on 1..9 of its own respondents is withheld, while the
+# area's model estimate beside it is published (its `suppressed` column says nee).
 SUPPRESSED_CELL = "onderdrukt"
+FEW_RESPONDENTS_CELL = "< 10 resp."
 SUPPRESSED_EXPLANATION = (
     "Een cijfer is onderdrukt als het op minder dan 10 respondenten zou rusten, of (wijken en "
     "buurten) als het gebied minder dan 50 inwoners heeft: zo'n cijfer is te onzeker en kan "
     "herleidbaar zijn tot personen."
 )
+
+
+# estimation_method (monitor_area_estimates) and method (monitor_small_area_estimates) as the
+# pipeline writes them, in Dutch: phrase by phrase, in this order, so that every combination
+# the small-area model writes reads right (statistics/small_area.py)
+METHOD_PHRASES = [
+    (re.compile(r"calibration-weighted mean, Taylor-linearised 95 % CI"),
+     "gewogen gemiddelde (kalibratiegewichten), 95%-BI door Taylor-linearisatie"),
+    (re.compile(r"^synthetic (.*), no respondents"), r"\1, synthetische schatting (geen eigen respondenten)"),
+    (re.compile(r"Fay-Herriot EBLUP \(CBS covariates, REML\)"), "Fay-Herriot-model (EBLUP met CBS-kenmerken, REML)"),
+    (re.compile(r"nested-error unit-level EBLUP \(CBS covariates, MixedLM REML\)"),
+     "nested-error-model op respondentniveau (EBLUP met CBS-kenmerken, MixedLM REML)"),
+    (re.compile(r", benchmarked to the gemeente direct estimate"), ", afgestemd op de directe schatting van de gemeente"),
+    (re.compile(r", not benchmarked: gemeente direct estimate suppressed"),
+     ", niet afgestemd: de directe schatting van de gemeente is onderdrukt"),
+    (re.compile(r", clipped to ([\d.]+)\.\.([\d.]+)"), r", begrensd op \1 tot \2"),
+]
+
+
+def method_label(method: str) -> str:
+    """How a figure was estimated, in Dutch (a phrase not listed stays as written)."""
+    for pattern, dutch in METHOD_PHRASES:
+        method = pattern.sub(dutch, method)
+    return method
+
+
+def is_percentage(indicator: str) -> bool:
+    """pct_veerkrachtig runs from 0 to 100; every other indicator is a score from 0 to 10."""
+    return indicator.startswith("pct_")
+
+
+def indicator_unit(indicator: str) -> str:
+    """The unit of an indicator's figures, short (a column of the tabellenboek)."""
+    return "%" if is_percentage(indicator) else "score 0-10"
+
+
+def indicator_scale(indicator: str) -> str:
+    """The unit and range in words, for an axis or a legend: 'score (0–10)'."""
+    return "percentage (0–100)" if is_percentage(indicator) else "score (0–10)"
 
 
 @cache
