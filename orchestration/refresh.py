@@ -267,7 +267,8 @@ EDITION_COUNTS = [
         "monitor.monitor_small_area_estimates",
         "select edition, count(distinct area_code) from monitor.monitor_small_area_estimates "
         "where below_gemeente group by 1 order by 1",
-        "wijk(en)/buurt(en) significantly below their gemeente (monitor.monitor_below_gemeente)",
+        "wijk(en)/buurt(en) significantly below their gemeente on either headline indicator, each counted once "
+        "(monitor.monitor_below_gemeente)",
     ),
     (
         "monitor.monitor_small_area_estimates",

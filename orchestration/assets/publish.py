@@ -25,6 +25,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from monitor.presentation.flagged import read_flagged_areas
 from monitor.settings import published_path
 from orchestration.keys import audit_key, published_key
 from orchestration.metadata import LINEAGE_TABLE, code_version, lineage_markdown, markdown_table, table_metadata
@@ -47,6 +48,8 @@ EDITION_TABLES = {
 }
 WHOLE_TABLES = {"monitor_trend": "Change between consecutive editions."}
 LOG_TABLE = "monitor_publication_log"
+# distinct wijken and buurten flagged on a headline indicator (monitor/presentation/flagged.py)
+FLAGGED_KEY = "flagged_areas (distinct wijken and buurten, either headline indicator)"
 VERSION = code_version(__name__, "orchestration.warehouse")
 
 BELOW_GEMEENTE_VIEW = f"""
@@ -100,7 +103,7 @@ def publish_monitor_tables(context: AssetExecutionContext, warehouse: DuckDBReso
     after = [(BELOW_GEMEENTE_VIEW, []), (LOG_STATEMENTS[0], []), (LOG_STATEMENTS[1], [edition, context.run_id, tables])]
     with warehouse.get_connection() as conn:
         rows = publish_edition(conn, list(EDITION_TABLES), list(WHOLE_TABLES), edition, after)
-        flagged = conn.execute(f"select count(*) from {PUBLISHED}.monitor_below_gemeente where edition = ?", [edition]).fetchone()[0]
+        flagged = read_flagged_areas(conn, edition, PUBLISHED)
         context.log.info(f"edition {edition}: published {len(rows)} tables into schema {PUBLISHED} ({sum(rows.values()):,} rows)")
         tables = {table: table_metadata(conn, PUBLISHED, table, edition) for table in rows}
         readers = _write_reader_copy(conn, warehouse)
@@ -111,7 +114,7 @@ def publish_monitor_tables(context: AssetExecutionContext, warehouse: DuckDBReso
         metadata = {**metadata, "dagster/column_lineage": lineage, LINEAGE_TABLE: MetadataValue.md(lineage_markdown(lineage)),
                     "published_from": f"{AUDIT}.{table}"}  # fmt: skip
         if table == "monitor_small_area_estimates":
-            metadata["flagged_below_gemeente"] = int(flagged)
+            metadata[FLAGGED_KEY] = flagged.total
         yield MaterializeResult(asset_key=published_key(table), metadata=metadata)
     summary = pd.DataFrame({"table": [f"{PUBLISHED}.{t}" for t in rows], "rows": list(rows.values())})
     yield MaterializeResult(

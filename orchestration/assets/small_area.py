@@ -7,8 +7,9 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from dagster_duckdb import DuckDBResource
 
 from data_quality.suites.published_marts import MIN_RESPONDENTS
+from monitor.presentation.flagged import flagged_areas
 from monitor.statistics.small_area import INDICATORS, fit_table, small_area_estimates
-from orchestration.assets.publish import audit_key
+from orchestration.assets.publish import FLAGGED_KEY, audit_key
 from orchestration.assets.weighting import WEIGHTS_KEY
 from orchestration.metadata import code_version, markdown_table, table_metadata
 from orchestration.partitions import edition_of, editions
@@ -134,13 +135,14 @@ def small_area_estimates_asset(context: AssetExecutionContext, warehouse: DuckDB
         rows = replace_edition_rows(conn, AUDIT, "monitor_small_area_estimates", published, edition)
         replace_edition_rows(conn, AUDIT, "monitor_small_area_validation", result.validation, edition)
         tables = {name: table_metadata(conn, AUDIT, name, edition) for name in ("monitor_small_area_estimates", "monitor_small_area_validation")}
-    flagged = int(published["below_gemeente"].sum())
-    context.log.info(f"edition {edition}: small-area estimates: {rows:,} rows, {flagged} flagged below their gemeente")
+    below = published.loc[published["below_gemeente"].astype(bool), ["gemeente_code", "area_level", "area_code", "indicator"]]
+    flagged = flagged_areas(below.itertuples(index=False, name=None)).total
+    context.log.info(f"edition {edition}: small-area estimates: {rows:,} rows, {flagged} wijken/buurten flagged below their gemeente")
     yield MaterializeResult(
         asset_key=SAE_KEY,
         metadata={
             **tables["monitor_small_area_estimates"],
-            "flagged_below_gemeente": flagged,
+            FLAGGED_KEY: flagged,
             "fit_and_flags": MetadataValue.md(markdown_table(fit_table(result.diagnostics))),
             "model": MetadataValue.json(result.diagnostics),
         },
