@@ -124,7 +124,10 @@ def test_scale_reliability_is_reported_for_every_multi_item_scale(built_demo):
 
 def test_disclosure_checks_guard_every_mart(built_demo):
     names = {c.name for c in built_demo.report.checks if c.passed}
+    from orchestration.keys import audit_key
+
     for mart in ("monitor_area_estimates", "monitor_typology", "monitor_scale_reliability", "monitor_resource_importance"):
-        assert f"audit/{mart}:{mart}_disclosure_control" in names
-        assert f"audit/{mart}:{mart}_contents" in names
+        asset = audit_key(mart).to_user_string()  # audit/area_estimates, ...
+        assert f"{asset}:{mart}_disclosure_control" in names
+        assert f"{asset}:{mart}_contents" in names
     assert "weighting/respondent_weights:calibration_weights_contract" in names
