@@ -12,8 +12,8 @@ $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV): Dagster, dbt-duckdb, DuckDB, Great Expectations, pandas, statsmodels, shapely and"
 	@echo "the rest of pyproject.toml (about 1.7 GB; 1-3 minutes the first time, seconds after that) ..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@$(BIN)/python -m pip install -qq --upgrade pip
+	@$(BIN)/python -m pip install -qq -e ".[dev]"
 	@echo "$(VENV) is ready ($$($(BIN)/python -m pip list 2>/dev/null | tail -n +3 | wc -l) packages)."
 	@touch $(STAMP)
 

@@ -25,6 +25,7 @@ DEMO_SEED = 2018
 
 def _demo_data(args: argparse.Namespace) -> int:
     from monitor.demo import generate_demo_edition
+    from monitor.demo.generate import summary_text
 
     landing = settings.landing_dir()
     editions = args.edition or DEMO_EDITIONS
@@ -53,7 +54,7 @@ def _demo_data(args: argparse.Namespace) -> int:
         except (ValueError, FileExistsError) as err:  # a refused argument or file: the message says what to do
             print(f"demo-data: edition {edition} not written: {err}", file=sys.stderr)
             return 2
-        print(f"demo-data: {written.summary}")
+        print(f"demo-data: {summary_text(written.summary)}")
     from monitor.demo.projects import write_demo_projects
 
     for path in write_demo_projects(landing):  # also beside editions left as they were

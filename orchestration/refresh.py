@@ -482,7 +482,7 @@ def render_summary(report: RefreshReport, database: Path) -> str:
     logs = [dbt_log_path(database.parent, run_id) for run_id in report.run_ids]
     lines += [f"dbt output: {path}" for path in logs if path.exists()]
     reports = [database.parent / "data_quality" / run_id / "index.html" for run_id in report.run_ids]
-    lines += [f"data quality report (GX Data Docs): {path}" for path in reports if path.exists()]
+    lines += [f"data-quality report: {path}" for path in reports if path.exists()]
     lines += _output_lines(database.parent, report.published)
     lines.append(f"Dagster UI with this run and its checks: make ui (DAGSTER_HOME={os.environ.get('DAGSTER_HOME', '')})")
     lines.append("=" * 72)

@@ -92,6 +92,21 @@ class DemoEdition:
     boundaries_dir: Path | None = None  # <landing>/<edition>/boundaries (monitor.geo)
 
 
+def summary_text(summary: dict) -> str:
+    """A written edition in a sentence for the terminal (the dict itself is for code and tests)."""
+    parts = [
+        f"{summary['gemeenten']} gemeenten, {summary['wijken']} wijken, {summary['buurten']:,} buurten",
+        f"{summary['respondents']:,} respondents of {summary['adults']:,} adults",
+    ]
+    habits = summary.get("kwb_habits") or {}
+    if habits.get("shape") and habits["shape"] != "odata":
+        parts.append(f"kwb.csv shaped like the real {habits['shape'].replace('export_', '')} export")
+    if summary.get("absent_variables"):
+        parts.append(f"{len(summary['absent_variables'])} CBS variable(s) absent as in real exports")
+    parts += [f"{text}" for text in (summary.get("damaged_gemeenten") or {}).values()]
+    return "; ".join(parts)
+
+
 def _check_arguments(edition: int, n_respondents: int, population_fraction: float, survey_format: str) -> None:
     check_edition(edition)
     if survey_format not in SURVEY_FORMATS:
