@@ -23,8 +23,9 @@ unless --no-results. --repeat N runs pipeline and floor N times each and reports
 under cProfile once more, untimed, and prints the cumulative time of known overhead sources.
 
 Stages (Dagster step keys -> stage): load raw (raw assets), GX raw (raw contracts), dbt build
-(the three dbt invocations, dbt tests included), GX staging+weights (staging and weights
-contracts), weighting, importance, SAE, GX marts (audit contents, disclosure, small-area
+(the one dbt invocation: staging, intermediate, the weights and the statistics as dbt Python
+models, the marts and the trend, dbt tests included), GX staging+weights (staging and weights
+contracts), GX marts (audit contents, disclosure, small-area
 publication, trend contents), publish, exports (tabellenboek, factsheets), and start-up &
 orchestration = end to end minus the steps: interpreter start, imports, building the Dagster
 definitions, run set-up and the gaps between steps.
@@ -60,25 +61,21 @@ CHECK = r"_(contract|recoded|in_layout|contents|disclosure_control|publication)$
 STAGES = [
     ("GX raw", lambda k: k.startswith("raw__") and re.search(CHECK, k)),
     ("load raw", lambda k: k in ("raw__survey_responses", "raw_codebook", "raw_kwb_key_figures") or k.startswith("raw")),
+    # one dbt invocation: staging, intermediate, the weights and the statistics (Python models),
+    # the marts and the trend
     ("dbt build", lambda k: k.startswith("dbt_")),
     ("GX staging+weights", lambda k: (k.startswith("staging__") or k.startswith("weighting__")) and re.search(CHECK, k)),
-    ("weighting", lambda k: k == "calibration_weights"),
-    ("importance", lambda k: k == "audit__resource_importance"),
-    ("SAE", lambda k: k == "small_area_estimates_asset"),
     ("GX marts", lambda k: k.startswith("audit__") and re.search(CHECK, k)),
     ("publish", lambda k: k == "publish_monitor_tables"),
-    ("exports", lambda k: k.startswith("exports__") or k.startswith("factsheets__")),
+    ("exports", lambda k: k.startswith("exports__") or k.startswith("factsheets__") or k.startswith("assessments__")),
 ]
 OVERHEAD = "start-up & orchestration"
-ORDER = ["load raw", "GX raw", "dbt build", "GX staging+weights", "weighting", "importance", "SAE", "GX marts",
+ORDER = ["load raw", "GX raw", "dbt build", "GX staging+weights", "GX marts",
          "publish", "exports", "other steps", OVERHEAD]  # as shown; STAGES is in matching order
 # the floor's stage(s) that do what a pipeline stage does
 FLOOR_OF = {
     "load raw": ["load raw"],
-    "dbt build": ["transform (SQL)", "direct estimates (SQL)"],
-    "weighting": ["weighting"],
-    "importance": ["importance"],
-    "SAE": ["SAE"],
+    "dbt build": ["transform (SQL)", "direct estimates (SQL)", "weighting", "importance", "SAE"],
     "publish": ["write Parquet"],
     "exports": ["exports"],
     OVERHEAD: ["interpreter start", "imports"],
@@ -87,18 +84,16 @@ FLOOR_OF = {
 ROWS_OF = {
     "load raw": ["raw.survey_responses", "raw.kwb_key_figures"],
     "GX raw": ["raw.survey_responses"],
-    "dbt build": ["staging.stg_survey__item_answers", "intermediate.int_respondent_indicators", "audit.monitor_area_estimates"],
+    "dbt build": ["staging.stg_survey__item_answers", "weighting.respondent_weights", "audit.monitor_area_estimates",
+                  "audit.monitor_small_area_estimates"],
     "GX staging+weights": ["staging.stg_survey__item_answers"],
-    "weighting": ["weighting.respondent_weights"],
-    "importance": ["audit.monitor_resource_importance"],
-    "SAE": ["audit.monitor_small_area_estimates"],
     "publish": ["monitor.*"],
     "exports": ["monitor.*"],
 }
 
 
 def stage_of(step_key: str) -> str:
-    key = step_key.split(" ", 1)[-1]  # "2018 dbt_publish" -> "dbt_publish"
+    key = step_key.split(" ", 1)[-1]  # "2018 dbt_build" -> "dbt_build"
     for name, test in STAGES:
         if test(key):
             return name

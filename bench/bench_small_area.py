@@ -29,11 +29,10 @@ BRABANT = Path("/tmp/sae/full/warehouse/warehouse.duckdb")
 def brabant_inputs(path: Path):
     import duckdb
 
-    from orchestration.assets.small_area import AREAS_SQL, DIRECT_SQL, RESPONDENTS_SQL
+    from monitor.statistics.tables import warehouse_small_area_inputs
 
     with duckdb.connect(str(path), read_only=True) as conn:
-        return (conn.execute(RESPONDENTS_SQL).df(), conn.execute(AREAS_SQL).df(),
-                conn.execute(DIRECT_SQL, [list(INDICATORS)]).df())
+        return warehouse_small_area_inputs(conn, None)
 
 
 def national_inputs(gemeenten=350, buurten=14_000, respondents=500_000, seed=1, edition=2018):

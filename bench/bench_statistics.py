@@ -24,9 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from monitor.codebook import load_codebook  # noqa: E402
 from monitor.demo import generate_demo_edition  # noqa: E402
 from monitor.statistics.importance import resource_importance  # noqa: E402
+from monitor.statistics.tables import OUTCOME  # noqa: E402
 from monitor.statistics.weighting import calibrate  # noqa: E402
-from orchestration.assets.importance import OUTCOME, SCORES_SQL  # noqa: E402
-from orchestration.assets.weighting import RESPONDENTS_SQL  # noqa: E402
 from tests.conftest import refresh  # noqa: E402
 
 EDITION = 2018
@@ -45,13 +44,13 @@ def _timed(label: str, fn):
 
 def _statistics_alone(database: Path) -> None:
     groups = {s.name: s.group for g in load_codebook().resource_groups for s in load_codebook().scales_in_group(g)}
-    with duckdb.connect(str(database), read_only=True) as conn:
-        respondents = conn.execute(RESPONDENTS_SQL).df()
-        targets = conn.execute("select * from intermediate.int_weighting_targets").df()
-        long = conn.execute(SCORES_SQL, [EDITION]).df()
+    with duckdb.connect(str(database), read_only=True) as conn:  # the inputs the dbt Python models read
+        respondents = conn.execute("select * from intermediate.int_weighting_respondents order by edition, resp_id").df()
+        targets = conn.execute("select * from intermediate.int_weighting_targets order by all").df()
+        wide = conn.execute("select * from intermediate.int_respondent_resources where edition = ? order by resp_id",
+                            [EDITION]).df().set_index("resp_id")  # fmt: skip
     _timed("calibrate() (raking + trimming)", lambda: calibrate(respondents, targets))
-    wide = long.pivot(index="resp_id", columns="scale", values="score")
-    weights = long.groupby("resp_id")["calibration_weight"].first().reindex(wide.index)
+    weights = wide["calibration_weight"]
     _timed("resource_importance() (WLS + Shapley R2)", lambda: resource_importance(wide[[OUTCOME, *groups]].astype(float), weights, OUTCOME, groups))
 
 

@@ -25,8 +25,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.demo.evaluate import accuracy, flag_quality, good_gemeenten  # noqa: E402
-from monitor.statistics.small_area import INDICATORS, Options, small_area_estimates  # noqa: E402
-from orchestration.assets.small_area import AREAS_SQL, DIRECT_SQL, RESPONDENTS_SQL  # noqa: E402
+from monitor.statistics.small_area import Options, small_area_estimates  # noqa: E402
+from monitor.statistics.tables import warehouse_small_area_inputs  # noqa: E402
 
 DEFAULT_ROOTS = ("/tmp/sae/seed7", "/tmp/sae/seed11", "/tmp/sae/seed2018", "/tmp/sae/seed3")
 CANDIDATES = {  # gaps: the model margin (RELEVANT_GAP) and, for the direct contrast, its margin and z
@@ -51,9 +51,7 @@ def load(root: Path):
     truth_dir = root / "demo_truth"
     edition = max(int(p.name) for p in truth_dir.iterdir() if p.name.isdigit())
     with duckdb.connect(str(root / "warehouse" / "warehouse.duckdb"), read_only=True) as conn:
-        respondents = conn.execute(RESPONDENTS_SQL, [edition]).df()
-        areas = conn.execute(AREAS_SQL, [edition]).df()
-        direct = conn.execute(DIRECT_SQL, [edition, list(INDICATORS)]).df()
+        respondents, areas, direct = warehouse_small_area_inputs(conn, edition)
     truth = json.loads((truth_dir / str(edition) / "truth.json").read_text(encoding="utf-8"))
     return respondents, areas, direct, truth
 

@@ -24,6 +24,7 @@ import duckdb
 from dagster import AssetKey, AssetMaterialization, MetadataValue, Output, TableColumnDep, TableColumnLineage
 
 from orchestration.metadata import LINEAGE_TABLE, lineage_markdown, table_metadata
+from orchestration.model_metadata import extra_metadata
 
 log = logging.getLogger(__name__)
 CACHE_FILE = "column_lineage_cache.json"  # in the dbt project's target folder (not in git)
@@ -79,6 +80,9 @@ class LineageCache:
             if parent is not None:
                 parents[parent["relation_name"]] = _columns(conn, *_relation(parent))
         key = _lineage_key(props, parents)
+        if key not in self.entries and props.get("language") == "python":
+            self.entries[key] = None  # a Python model has no SQL to follow
+            self.changed = True
         if key not in self.entries:
             try:
                 built = _build_column_lineage_metadata(
@@ -113,6 +117,9 @@ def with_table_metadata(
     first event is handed on."""
     events = list(events)
     cache = LineageCache(cache_folder)
+    # sqlglot warns on every query it cannot follow (DuckDB's PIVOT): said once in the cache, not
+    # at the terminal
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
     extra: dict[int, dict] = {}
     with duckdb.connect(database) as conn:
         for index, event in enumerate(events):
@@ -121,7 +128,8 @@ def with_table_metadata(
             props = manifest["nodes"].get(event.metadata["unique_id"].text)
             if props is None or props.get("config", {}).get("materialized") == "view":
                 continue
-            metadata = table_metadata(conn, *_relation(props), edition)
+            metadata = {**table_metadata(conn, *_relation(props), edition),
+                        **extra_metadata(conn, translator.get_asset_key(props), edition)}  # fmt: skip
             lineage = cache.lineage(conn, props, manifest, translator, target_path)
             if lineage is not None:
                 metadata["dagster/column_lineage"] = lineage

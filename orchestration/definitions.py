@@ -2,7 +2,7 @@
 
 from dagster import Definitions, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules
 
-from orchestration.assets import assessments, dbt, exports, factsheets, importance, publish, raw, small_area, weighting
+from orchestration.assets import assessments, dbt, exports, factsheets, publish, raw
 from orchestration.automation import new_edition_sensor, stale_run_sensor, yearly_refresh_schedule
 from orchestration.checks import marts as mart_checks
 from orchestration.checks import publish as publish_checks
@@ -19,7 +19,7 @@ from orchestration.resources import build_resources
 
 def build_definitions() -> Definitions:
     return Definitions(
-        assets=load_assets_from_modules([raw, dbt, weighting, importance, small_area, publish, exports, factsheets, assessments]),
+        assets=load_assets_from_modules([raw, dbt, publish, exports, factsheets, assessments]),
         asset_checks=load_asset_checks_from_modules(
             [raw_checks, staging_checks, weighting_checks, mart_checks, small_area_checks, publish_checks]
         ),

@@ -2,6 +2,9 @@
 
 import pandas as pd
 
+# the count of flagged areas (monitor/presentation/flagged.py), under one name wherever it is shown
+FLAGGED_KEY = "flagged_areas (distinct wijken and buurten, either headline indicator)"
+
 
 def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
     """A frame as a markdown table, numbers rounded; no dependency on tabulate."""

@@ -5,7 +5,7 @@ and the UI keep everything; dbt's own output goes to a log file, orchestration/a
 
     16:14:01  raw/survey_responses                         0.3 s  9,879 rows
     16:14:04  check raw_survey_responses_contract          2.8 s  passed (86 expectations)
-    16:14:12  dbt_stage_and_model                          8.0 s  26 tables, 122 dbt tests passed
+    16:14:12  dbt_build                                   12.0 s  42 tables, 119 dbt tests passed
 """
 
 from __future__ import annotations

@@ -285,10 +285,10 @@ def test_a_regio_without_n_enough_is_suppressed_and_said(small_site, tmp_path, c
 
 
 def test_too_few_respondents_in_every_regio_keeps_every_row(tmp_path):
-    """The asset's function on made-up respondents: a regio of 100 complete respondents keeps its
+    """The model's function on made-up respondents: a regio of 100 complete respondents keeps its
     rows without figures, one of 1,000 gets the regression of its own rows."""
     from monitor.statistics.importance import resource_importance
-    from orchestration.assets.importance import OUTCOME, regio_importance
+    from monitor.statistics.tables import OUTCOME, regio_importance
 
     groups = {"a": "g1", "b": "g1", "c": "g2"}
     rng = np.random.default_rng(3)

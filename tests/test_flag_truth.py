@@ -24,7 +24,7 @@ import pytest
 from monitor.demo import generate_demo_edition
 from monitor.demo.evaluate import accuracy, flag_quality, good_gemeenten
 from monitor.statistics.small_area import INDICATORS, Options, small_area_estimates
-from orchestration.assets.small_area import AREAS_SQL, DIRECT_SQL, RESPONDENTS_SQL
+from monitor.statistics.tables import warehouse_small_area_inputs
 from tests.conftest import DEMO, EDITION, refresh_in_child
 from tests.lanes import LANE
 
@@ -46,9 +46,7 @@ def _score(seed: int, duckdb_path: Path, truth: dict) -> Scored:
     with duckdb.connect(str(duckdb_path), read_only=True) as conn:
         published = conn.execute("select * from monitor.monitor_small_area_estimates where edition = ?",
                                  [EDITION]).df()
-        respondents = conn.execute(RESPONDENTS_SQL, [EDITION]).df()
-        areas = conn.execute(AREAS_SQL, [EDITION]).df()
-        direct = conn.execute(DIRECT_SQL, [EDITION, list(INDICATORS)]).df()
+        respondents, areas, direct = warehouse_small_area_inputs(conn, EDITION)
     issue_5 = Options(flag_rule="model", relevant_gap=0.75)  # the model-only rule as it was
     model_only = small_area_estimates(respondents, areas, direct, options=issue_5).estimates
     good = good_gemeenten(direct)

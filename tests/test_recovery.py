@@ -267,7 +267,7 @@ def _kill_refreshes(root: Path) -> Kills:
     # a new delivery, so that "new" differs from "old"
     generate_demo_edition(site.landing, EDITION, seed=12, overwrite=True, **SMALL)
 
-    at_dbt = kill_refresh_at(site, "dbt_stage_and_model")
+    at_dbt = kill_refresh_at(site, "dbt_build")
     # what readers see at once, while the killed refresh's dbt may still be ending by itself
     readers_after_dbt_kill = monitor_state(site.published)
     at_publish = kill_refresh_at(site, "publish_monitor_tables")

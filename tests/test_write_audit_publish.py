@@ -1,11 +1,10 @@
 """Write-audit-publish: readers of schema `monitor` see only what passed every check.
 
-A defect planted in the small-area step (estimates pushed outside their own intervals) must be
-caught by the blocking check on the audit candidate; the publish step must not run, every
+A defect planted in the small-area step (estimates pushed outside their own intervals, in the
+dbt process that runs the statistics) must be caught by the blocking check on the audit candidate; the publish step must not run, every
 published table and view must stay byte-identical, the summary must say what failed, and the
 faulty candidate must stay in `audit` for inspection."""
 
-import dataclasses
 import shutil
 
 import duckdb
@@ -31,36 +30,40 @@ def _published_fingerprint(database) -> dict[str, tuple]:
     return fingerprint
 
 
-def _estimates_outside_their_intervals(real_function):
-    def broken(*args, **kwargs):
-        result = real_function(*args, **kwargs)
-        shifted = result.estimates.assign(estimate=result.estimates["estimate"] + 5.0)
-        return dataclasses.replace(result, estimates=shifted)
+# Planted in the dbt process, where the dbt Python model monitor_small_area_estimates calls the
+# statistics: Python runs sitecustomize at start-up from PYTHONPATH, so the function the model
+# looks up is the broken one (the production code has no fault switch).
+BROKEN_SMALL_AREA_STEP = """
+import dataclasses
+import monitor.statistics.small_area as step
 
-    return broken
+_real = step.small_area_estimates
+
+
+def _broken(*args, **kwargs):
+    result = _real(*args, **kwargs)
+    return dataclasses.replace(result, estimates=result.estimates.assign(estimate=result.estimates["estimate"] + 5.0))
+
+
+step.small_area_estimates = _broken
+"""
 
 
 @pytest.fixture(scope="module")
-def failed_refresh(built_demo, tmp_path_factory, monkeypatch_module):
+def failed_refresh(built_demo, tmp_path_factory):
+    from dagster import DagsterInstance
+
     warehouse = tmp_path_factory.mktemp("wap_warehouse")
     shutil.copy(built_demo.duckdb_path, warehouse / "warehouse.duckdb")
     database = warehouse / "warehouse.duckdb"
     before = _published_fingerprint(database)
-    import orchestration.assets.small_area as step
-
-    monkeypatch_module.setattr(step, "small_area_estimates", _estimates_outside_their_intervals(step.small_area_estimates))
-    from dagster import DagsterInstance
-
+    planted = tmp_path_factory.mktemp("planted")
+    (planted / "sitecustomize.py").write_text(BROKEN_SMALL_AREA_STEP, encoding="utf-8")
     instance = DagsterInstance.ephemeral()
-    report = refresh(built_demo.landing, warehouse, instance=instance)
-    monkeypatch_module.undo()
-    return database, before, report, instance  # the instance: the run's event log, explained at its end
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
-        yield patch
+        patch.setenv("PYTHONPATH", str(planted))
+        report = refresh(built_demo.landing, warehouse, instance=instance)
+    return database, before, report, instance  # the instance: the run's event log, explained at its end
 
 
 def test_a_failed_audit_check_stops_the_publication(failed_refresh):

@@ -9,6 +9,7 @@ dbt tests become asset checks."""
 import contextlib
 import json
 import os
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,7 +31,9 @@ from orchestration.partitions import edition_of, editions
 
 DBT_TARGET_FOLDER = "dbt_target"  # under the warehouse folder: dbt's artifacts of the last invocation
 PROJECT_METADATA_KEY = "dagster_dbt/project"
-GROUP_BY_LAYER = {"staging": "stage", "intermediate": "model", "marts": "audit", "trend": "audit", "seeds": "reference"}
+GROUP_BY_LAYER = {
+    "staging": "stage", "intermediate": "model", "weighting": "model", "marts": "audit", "trend": "audit", "seeds": "reference",
+}
 
 
 class MonitorDbtTranslator(DagsterDbtTranslator):
@@ -77,9 +80,7 @@ def _quiet(events: Iterator, log: TextIO) -> Iterator:
 
 
 def _dbt_build(name: str, description: str, **selection):
-    """A dbt build of part of the project as one asset step. The project runs in parts because
-    Python assets sit between them: stage + model feed the weights, the marts (publish) use
-    them, and the trend reads the small-area estimates made from the marts."""
+    """A dbt build (of the project, or of `selection`) as one asset step per edition."""
 
     @dbt_assets(
         manifest=ensure_manifest(),
@@ -105,20 +106,23 @@ def _dbt_build(name: str, description: str, **selection):
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("a", encoding="utf-8") as out:
             out.write(f"--- {name}, edition {edition} ---\n")
-            events = _quiet(invocation.stream(), out)
+            events = list(_quiet(invocation.stream(), out))
+            started = time.perf_counter()
             # rows, column types and descriptions, column lineage in the UI (once dbt has finished)
-            yield from with_table_metadata(events, warehouse.database, invocation.manifest, TRANSLATOR,
-                                           folder / DBT_TARGET_FOLDER, DBT_PROJECT.project_dir / "target", edition)  # fmt: skip
+            events = list(with_table_metadata(events, warehouse.database, invocation.manifest, TRANSLATOR,
+                                              folder / DBT_TARGET_FOLDER, DBT_PROJECT.project_dir / "target", edition))  # fmt: skip
+            out.write(f"--- table metadata for the Dagster UI: {time.perf_counter() - started:.1f} s ---\n")
+        yield from events
 
     _build.__doc__ = description
     return _build
 
 
-MARTS = "path:models/marts"
-TREND = "path:models/trend"
-dbt_stage_and_model = _dbt_build(
-    "dbt_stage_and_model", "Seeds, staging and intermediate models with their dbt tests.", exclude=f"{MARTS} {TREND}"
+# The whole relational flow of an edition in one dbt invocation: seeds, staging, intermediate,
+# the calibration weights and the statistics (dbt Python models on monitor/statistics), the
+# marts and the trend, each node after its inputs and their tests (dbt build order).
+dbt_build = _dbt_build(
+    "dbt_build",
+    "Seeds, staging, intermediate, the weights and the statistics (Python models), the marts and the trend, "
+    "with their dbt tests.",
 )
-dbt_publish = _dbt_build("dbt_publish", "The monitor marts with their dbt tests.", select=MARTS)
-# the trend compares editions and reads the small-area estimates (a Python asset), so it runs last
-dbt_trend = _dbt_build("dbt_trend", "The change between editions (monitor_trend) with its dbt tests.", select=TREND)

@@ -28,7 +28,14 @@ from dagster_duckdb import DuckDBResource
 from monitor.presentation.flagged import read_flagged_areas
 from monitor.settings import published_path
 from orchestration.keys import audit_key, published_key
-from orchestration.metadata import LINEAGE_TABLE, code_version, lineage_markdown, markdown_table, table_metadata
+from orchestration.metadata import (
+    FLAGGED_KEY,
+    LINEAGE_TABLE,
+    code_version,
+    lineage_markdown,
+    markdown_table,
+    table_metadata,
+)
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import AUDIT, PUBLISHED, publish_edition, write_reader_copy
 
@@ -48,8 +55,6 @@ EDITION_TABLES = {
 }
 WHOLE_TABLES = {"monitor_trend": "Change between consecutive editions."}
 LOG_TABLE = "monitor_publication_log"
-# distinct wijken and buurten flagged on a headline indicator (monitor/presentation/flagged.py)
-FLAGGED_KEY = "flagged_areas (distinct wijken and buurten, either headline indicator)"
 VERSION = code_version(__name__, "orchestration.warehouse")
 
 BELOW_GEMEENTE_VIEW = f"""

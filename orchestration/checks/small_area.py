@@ -8,9 +8,11 @@ from data_quality.suites import small_area as suite
 from data_quality.suites.published_marts import no_respondent_columns
 from monitor.codebook import load_codebook
 from monitor.statistics.small_area import INDICATORS
-from orchestration.assets.small_area import SAE_KEY
 from orchestration.checks.results import check_result, data_docs_dir
+from orchestration.keys import audit_key
 from orchestration.partitions import edition_of, editions
+
+SAE_KEY = audit_key("monitor_small_area_estimates")
 
 
 @asset_check(

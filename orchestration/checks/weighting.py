@@ -1,14 +1,16 @@
-"""Validate the calibration weights (GX, blocking): the marts are not built on weights that
-miss the CBS margins, exceed the trimming bound or leave a respondent out."""
+"""Validate the calibration weights (GX, blocking): nothing built on weights that miss the CBS
+margins, exceed the trimming bound or leave a respondent out is published."""
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 from dagster_duckdb import DuckDBResource
 
 from data_quality.suites import weighting as suite
 from monitor.statistics.weighting import MAX_WEIGHT_RATIO
-from orchestration.assets.weighting import WEIGHTS_KEY
 from orchestration.checks.results import check_result, data_docs_dir
+from orchestration.keys import table_key
 from orchestration.partitions import edition_of, editions
+
+WEIGHTS_KEY = table_key("weighting", "respondent_weights")
 
 
 @asset_check(

@@ -21,7 +21,7 @@ categories as (
 ),
 
 weights as (
-    select edition, resp_id, calibration_weight from {{ edition_rows(source('weighting', 'respondent_weights')) }}
+    select edition, resp_id, calibration_weight from {{ edition_rows(ref('respondent_weights')) }}
 ),
 
 indicator_values as (

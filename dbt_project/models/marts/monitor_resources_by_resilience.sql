@@ -11,7 +11,7 @@ with indicator_values as (
 ),
 
 weights as (
-    select edition, resp_id, calibration_weight from {{ edition_rows(source('weighting', 'respondent_weights')) }}
+    select edition, resp_id, calibration_weight from {{ edition_rows(ref('respondent_weights')) }}
 ),
 
 resilience as (

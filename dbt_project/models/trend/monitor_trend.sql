@@ -93,7 +93,7 @@ cells as (
         {{ weighted_cell_sums('indicator_values.value', 'weights.calibration_weight') }}
     from memberships
     inner join {{ ref('int_respondent_indicators') }} as indicator_values using (edition, resp_id)
-    inner join {{ source('weighting', 'respondent_weights') }} as weights using (edition, resp_id)
+    inner join {{ ref('respondent_weights') }} as weights using (edition, resp_id)
     where indicator_values.value is not null
     group by all
 ),
@@ -134,7 +134,7 @@ direct_changes as (
 ),
 
 small_areas as (
-    select * from {{ checked_rows(source('audit', 'monitor_small_area_estimates'), 'monitor_small_area_estimates') }}
+    select * from {{ checked_rows(ref('monitor_small_area_estimates'), 'monitor_small_area_estimates') }}
     where not suppressed
 ),
 
