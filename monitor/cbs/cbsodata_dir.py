@@ -26,7 +26,7 @@ import json
 import math
 from pathlib import Path
 
-from monitor.cbs.kwb import KwbFileError, RawTable
+from monitor.cbs.raw_table import KwbFileError, RawTable
 
 DATA_SET_PARTS = ("UntypedDataSet", "TypedDataSet")
 TABLE_INFOS = "TableInfos"

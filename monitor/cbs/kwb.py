@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 
 from monitor.cbs import CODE_PATTERN, kwb_spec, kwb_variables
+from monitor.cbs.cbsodata_dir import read_cbsodata_dir
+from monitor.cbs.raw_table import KwbFileError, RawTable
 from monitor.cbs.supplement import mark_resolved, merge_supplement, place_rejected_rows
 from monitor.landing.text import decode_utf8
 
@@ -67,27 +69,6 @@ LEADING_COLUMNS = [
 REGION_TYPE_OF_PREFIX = {"NL": "Land", "GM": "Gemeente", "WK": "Wijk", "BU": "Buurt"}
 DELIMITERS = (";", ",", "\t")
 HEADER_LINES = 1  # row numbers count the header line, as an editor shows them
-
-
-class KwbFileError(ValueError):
-    """The file cannot be read as a KWB export at all; the message names the file and says
-    what is wrong and what was expected."""
-
-
-@dataclass
-class RawTable:
-    """A delivered table as text, before any cleaning: what each format's reader produces.
-
-    `rows` hold one field per key (text as delivered, padding included; None where the source
-    has no value at all). `unreadable` rows could not be split into one field per key: they go
-    to `rejected` with their reason, their fields and what was left over (`extra`)."""
-
-    source: Path  # the delivered file or folder (messages, KwbLoad.source_file)
-    source_file: str  # what `_source_file` names: the file the rows come from
-    keys: list[str]
-    rows: list[tuple[int, list[str | None]]]  # (row number, fields)
-    unreadable: list[tuple[int, str, list[str | None], str | None]] = field(default_factory=list)
-    table_id: str | None = None  # the table the delivery itself says it is, when it says so
 
 
 @dataclass
@@ -151,8 +132,6 @@ def _brabant_layout(edition: int) -> pd.DataFrame:
 
 def _load_one(path: Path, edition: int, required: tuple[str, ...] = REQUIRED) -> KwbLoad:
     if path.is_dir():
-        from monitor.cbs.cbsodata_dir import read_cbsodata_dir  # it imports this module
-
         table = read_cbsodata_dir(path, expected_table_id=_table_id(edition))
     else:
         table = read_csv_table(path)
