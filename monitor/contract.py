@@ -34,16 +34,18 @@ MIN_COVARIATE_COVERAGE: float = float(_C["small_area"]["min_covariate_coverage"]
 SCHEMAS: dict[str, str] = dict(_C["schemas"])
 
 
-def dbt_vars() -> dict:
-    """The rules dbt's models read with var(): the same values, under the names of the SQL."""
-    return {
+def dbt_vars(edition: int | None = None) -> str:
+    """--vars of every dbt invocation (JSON): the rules dbt's models read with var(), under the
+    names of the SQL, and the edition being refreshed (dbt_project/macros/editions.sql)."""
+    rules = {
         "provincie_code": PROVINCE_CODE,
         "provincie_name": PROVINCE_NAME,
         "min_respondents_per_cell": MIN_RESPONDENTS_PER_CELL,
         "min_inhabitants_per_area": MIN_INHABITANTS_PER_AREA,
         "min_covariate_coverage": MIN_COVARIATE_COVERAGE,
     }
+    return json.dumps({**rules, **({"edition": int(edition)} if edition is not None else {})})
 
 
 if __name__ == "__main__":
-    print(json.dumps(dbt_vars()))
+    print(dbt_vars())

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from monitor.contract import SCHEMAS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DUCKDB_FILENAME = "warehouse.duckdb"  # not monitor.duckdb: `monitor.x` would be ambiguous
@@ -13,8 +15,8 @@ DUCKDB_FILENAME = "warehouse.duckdb"  # not monitor.duckdb: `monitor.x` would be
 # (replaced whole at each publication), so a reader never blocks a refresh nor is refused;
 # again not monitor.duckdb, for the same reason
 PUBLISHED_FILENAME = "published.duckdb"
-# the schema readers see (in both files): only data that passed every check
-PUBLISHED_SCHEMA = "monitor"
+# the schema readers see (in both files): only data that passed every check (monitor/contract.yaml)
+PUBLISHED_SCHEMA = SCHEMAS["publish"]
 
 
 def _resolve(value: str) -> Path:

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from monitor import settings
+from monitor.contract import dbt_vars
 from orchestration.lock import warehouse_lock
 
 
@@ -34,7 +35,8 @@ def generate_dbt_docs(progress=print) -> Path:
     with warehouse_lock(database, on_wait=progress, holder="monitor docs"), tempfile.TemporaryDirectory() as work:
         progress(f"dbt docs: generating from {settings.DBT_PROJECT_DIR} with the column types of {database} ...")
         completed = subprocess.run(
-            [str(dbt), "docs", "generate", "--static", "--target-path", work, "--profiles-dir", str(settings.DBT_PROJECT_DIR)],
+            [str(dbt), "docs", "generate", "--static", "--target-path", work, "--profiles-dir", str(settings.DBT_PROJECT_DIR),
+             "--vars", dbt_vars()],
             cwd=settings.DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
         )  # fmt: skip
         page = Path(work) / "static_index.html"

@@ -10,14 +10,16 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from monitor.contract import dbt_vars
 from monitor.settings import DBT_PROJECT_DIR
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 SOURCE_FOLDERS = ("models", "macros", "seeds", "tests")
+CONTRACT = Path(__file__).resolve().parents[1] / "monitor" / "contract.yaml"  # the rules dbt reads as vars
 
 
 def _newest_source_mtime(project_dir: Path) -> float:
-    files = [project_dir / "dbt_project.yml"]
+    files = [project_dir / "dbt_project.yml", CONTRACT]
     for folder in SOURCE_FOLDERS:
         files += [p for p in (project_dir / folder).rglob("*") if p.is_file()]
     return max(p.stat().st_mtime for p in files)
@@ -30,7 +32,7 @@ def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
         return manifest
     dbt = Path(sys.executable).with_name("dbt")
     completed = subprocess.run(
-        [str(dbt), "parse", "--quiet", "--profiles-dir", str(project.profiles_dir)],
+        [str(dbt), "parse", "--quiet", "--profiles-dir", str(project.profiles_dir), "--vars", dbt_vars()],
         cwd=project.project_dir,
         capture_output=True,
         text=True,

@@ -21,9 +21,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from monitor.contract import SCHEMAS
 from monitor.settings import PUBLISHED_SCHEMA
 
-AUDIT = "audit"  # candidates, checked before anyone reads them
+AUDIT = SCHEMAS["audit"]  # candidates, checked before anyone reads them
 PUBLISHED = PUBLISHED_SCHEMA  # what readers see: only data that passed every check
 
 

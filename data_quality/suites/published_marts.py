@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from data_quality.expectations import Expect
 from data_quality.outcome import ExpectationOutcome
 from monitor.codebook import Codebook
+from monitor.contract import MIN_RESPONDENTS_PER_CELL
 
-MIN_RESPONDENTS = 10  # dbt var min_respondents_per_cell
+MIN_RESPONDENTS = MIN_RESPONDENTS_PER_CELL  # monitor/contract.yaml (dbt: var min_respondents_per_cell)
 
 
 @dataclass(frozen=True)

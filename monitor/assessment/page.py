@@ -3,7 +3,7 @@ dot-and-interval charts, inline SVG): opens from disk, no script, no network."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from monitor.assessment.assess import HIGHER, LOWER, SIMILAR, SUPPRESSED, Assessment, ResourceAssessment
+from monitor.contract import MIN_RESPONDENTS_PER_CELL, MIN_RESPONDENTS_PER_RESOURCE
 from monitor.factsheets import charts
 from monitor.factsheets import formatting as fmt
 from monitor.factsheets.charts import Panel, Point, Row
@@ -72,6 +73,7 @@ class AssessmentPage:
     importance_chart: Markup
     sections: list[ResourceSection]
     published_at: str
+    rules: dict = field(default_factory=lambda: {"per_cell": MIN_RESPONDENTS_PER_CELL, "per_resource": MIN_RESPONDENTS_PER_RESOURCE})
 
 
 def _pct(value: float | None) -> str:

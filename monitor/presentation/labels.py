@@ -8,6 +8,7 @@ import re
 from functools import cache
 
 from monitor.codebook import load_codebook
+from monitor.contract import MIN_INHABITANTS_PER_AREA, MIN_RESPONDENTS_PER_CELL
 
 AREA_LEVELS = {
     "provincie": "Provincie",
@@ -191,7 +192,7 @@ NAME_SOURCE = {
     "code": "geen naam bekend: de CBS-code",
 }
 
-MIN_RESPONDENTS_TEXT = "minder dan 10 respondenten"
+MIN_RESPONDENTS_TEXT = f"minder dan {MIN_RESPONDENTS_PER_CELL} respondenten"
 # suppression_reason values of the monitor tables (as the pipeline writes them) in Dutch; the
 # thresholds are read from the reason itself, so a changed threshold still reads right
 SUPPRESSION_REASONS = [
@@ -222,11 +223,11 @@ SUPPRESSION_REASONS = [
 # the direct figure of a wijk or buurt on 1..9 of its own respondents is withheld, while the
 # area's model estimate beside it is published (its `suppressed` column says nee).
 SUPPRESSED_CELL = "onderdrukt"
-FEW_RESPONDENTS_CELL = "< 10 resp."
+FEW_RESPONDENTS_CELL = f"< {MIN_RESPONDENTS_PER_CELL} resp."
 SUPPRESSED_EXPLANATION = (
-    "Een cijfer is onderdrukt als het op minder dan 10 respondenten zou rusten, of (wijken en "
-    "buurten) als het gebied minder dan 50 inwoners heeft: zo'n cijfer is te onzeker en kan "
-    "herleidbaar zijn tot personen."
+    f"Een cijfer is onderdrukt als het op minder dan {MIN_RESPONDENTS_PER_CELL} respondenten zou rusten, of (wijken "
+    f"en buurten) als het gebied minder dan {MIN_INHABITANTS_PER_AREA} inwoners heeft: zo'n cijfer is te onzeker "
+    "en kan herleidbaar zijn tot personen."
 )
 
 

@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from monitor import contract
+
 # Exact Shapley needs all 2^p subsets; beyond this it is minutes and gigabytes, not seconds.
 MAX_PREDICTORS = 20
 # Complete respondents needed beyond one per predictor for the regression to mean anything.
@@ -44,7 +46,7 @@ TOP_N = 10
 # and the shares' ranks stable at the top (a usual rule of thumb for relative importance is
 # 10-20 per predictor for coefficients, more for their ordering). Brabant's regios have
 # 1,500-3,000 complete respondents in a 10,000-respondent edition, well above it.
-MIN_RESPONDENTS_PER_RESOURCE = 50
+MIN_RESPONDENTS_PER_RESOURCE = contract.MIN_RESPONDENTS_PER_RESOURCE
 
 
 def minimum_respondents(predictors: int) -> int:

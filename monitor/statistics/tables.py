@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from monitor.contract import MIN_RESPONDENTS_PER_CELL
+
 OUTCOME = "veerkracht_score"
-MIN_RESPONDENTS_PER_CELL = 10  # methodology section 6 (dbt var min_respondents_per_cell)
 
 # -- one computation for several models of one dbt invocation ------------------------------
 

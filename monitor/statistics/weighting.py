@@ -76,6 +76,7 @@ import pandas as pd
 import polars as pl
 import svy
 
+from monitor import contract
 from monitor.codebook import load_codebook
 
 AGE_BANDS = tuple(load_codebook().age_bands)  # ("18-24", "25-44", "45-64", "65+")
@@ -126,10 +127,10 @@ class _DomainResult:
     margins: list[dict]
 
 
-MAX_WEIGHT_RATIO = 5.0  # methodology section 2: a weight at most 5x the mean of its raking domain
+MAX_WEIGHT_RATIO = contract.MAX_WEIGHT_RATIO  # methodology section 2: a weight at most this times the mean of its domain
 # a gemeente with fewer respondents is raked in its COROP region's pool (see Raking domains above);
 # the raw survey check reads it to refuse a pool without respondents before raking
-MIN_RESPONDENTS = 100
+MIN_RESPONDENTS = contract.MIN_RESPONDENTS_PER_GEMEENTE
 
 
 def calibrate(

@@ -7,7 +7,6 @@ dbt tests become asset checks."""
 
 
 import contextlib
-import json
 import os
 import time
 from collections.abc import Iterator, Mapping
@@ -23,6 +22,7 @@ from dagster_dbt import (
 )
 from dagster_duckdb import DuckDBResource
 
+from monitor.contract import dbt_vars
 from monitor.settings import dbt_log_path, logs_dir
 from orchestration.dbt_manifest import DBT_PROJECT, ensure_manifest
 from orchestration.dbt_metadata import with_table_metadata
@@ -97,7 +97,7 @@ def _dbt_build(name: str, description: str, **selection):
         folder = Path(warehouse.database).parent
         os.environ["DBT_LOG_PATH"] = str(logs_dir(folder))  # dbt's own dbt.log, beside our copy of its output
         edition = edition_of(context)
-        edition_vars = json.dumps({"edition": edition})  # see dbt_project/macros/editions.sql
+        edition_vars = dbt_vars(edition)  # the contract's rules and the edition (dbt_project/macros/editions.sql)
         # One target folder per warehouse, kept between invocations: dbt then re-parses only what
         # changed (partial parsing) instead of the whole project, ~2 s per invocation. dbt parses
         # fully again only when the vars (the edition) or the profile (the warehouse) change.

@@ -1,7 +1,7 @@
 -- One row per wijk and buurt of the edition's layout, respondents or not, with complete
 -- covariates for the small-area model (cov_* columns, secrecy imputed from the wijk and then
 -- the gemeente) and the gemeente's own profile beside them (gem_* columns). Areas under
--- 50 inhabitants are flagged for suppression (methodology section 6). A covariate the
+-- var('min_inhabitants_per_area') inhabitants are flagged for suppression (methodology section 6). A covariate the
 -- edition's CBS file does not carry for most areas is NULL throughout (macros/small_area.sql).
 {%- set gemeente_profile = ['pct_65_plus', 'mean_income_per_inhabitant', 'pct_households_low_income', 'urbanity'] %}
 {%- set covariates = ['pct_65_plus', 'pct_0_14', 'pct_non_western', 'pct_single_households',
@@ -37,8 +37,9 @@ select
     {%- for column in gemeente_profile %}
     gemeenten.{{ column }} as gem_{{ column }},
     {%- endfor %}
-    coalesce(areas.inhabitants, 0) < 50 as suppressed,
-    case when coalesce(areas.inhabitants, 0) < 50 then 'fewer than 50 inhabitants' end as suppression_reason
+    coalesce(areas.inhabitants, 0) < {{ var('min_inhabitants_per_area') }} as suppressed,
+    case when coalesce(areas.inhabitants, 0) < {{ var('min_inhabitants_per_area') }}
+        then 'fewer than {{ var("min_inhabitants_per_area") }} inhabitants' end as suppression_reason
 from areas
 left join wijken
     on areas.edition = wijken.edition
