@@ -285,7 +285,7 @@ def rows_text(stage: str, rows: dict[str, int]) -> str:
 PROFILE_BUCKETS = [
     ("imports (all, cumulative)", "<frozen importlib._bootstrap>", "_find_and_load"),
     ("GX validate_frame (total)", "data_quality/runner.py", "validate_frame"),
-    ("  GX Data Docs (_write_docs)", "data_quality/runner.py", "_write_docs"),
+    ("  GX Data Docs (write_docs)", "data_quality/runner.py", "write_docs"),
     ("  GX batch.validate", "great_expectations/datasource/fluent/interfaces.py", "validate"),
     ("Dagster event log writes (sqlite store_event)", "sqlite_event_log.py", "store_event"),
     ("waiting on dbt subprocess output", "dbt_cli_invocation.py", "_stream_stdout"),

@@ -26,7 +26,7 @@ class Expect:
 
 TYPE_NAMES = {
     # dtype names as GX 1.x resolves them (numpy names, or pandas extension dtype classes);
-    # the runner hands string columns to GX as object (see runner._gx_friendly)
+    # the runner judges a column's DuckDB type by these names (counting.DTYPE_NAMES)
     "string": ["str", "object"],
     "int": ["int64", "int32", "Int64Dtype", "Int32Dtype"],
     "float": ["float64", "Float64Dtype", "int64", "Int64Dtype"],

@@ -181,11 +181,11 @@ def layout():
 
 def _survey_outcomes(name: str, layout):
     """The raw check's validations (respondents, raking pools) of the corpus file, as the check runs them."""
-    from data_quality.suites import raw_survey_responses as suite
+    from tests.raw_checks import validate_survey
 
     codebook = load_codebook()
     loaded = load_survey(CORPUS / name, EDITION, codebook)
-    return suite.validate(loaded.frame, codebook, layout, f"{name} (edition {EDITION})")
+    return validate_survey(loaded.frame, codebook, layout, f"{name} (edition {EDITION})")
 
 
 CONTRACT_FAILURES = {

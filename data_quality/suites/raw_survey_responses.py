@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from data_quality.expectations import Expect, column_type, in_set, not_null
+from data_quality.runner import validate_frame, validate_table
 from monitor.codebook import BackgroundColumn, Codebook
-from monitor.landing.identifiers import hidden_values
 from monitor.reference import brabant_gemeenten
 
 SUITE_NAME = "raw_survey_responses"
@@ -49,11 +49,10 @@ def edition_layout(edition: int, regions: pd.DataFrame, weighted: Iterable[str] 
     )
 
 
-def validation_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows plus the derived column the buurt-in-gemeente expectation compares."""
-    frame = rows.copy()
-    frame[BUURT_GEMEENTE] = "GM" + frame["buurt_code"].str.slice(2, 6)
-    return frame
+def validation_relation(relation: str) -> str:
+    """The rows of `relation` (a select) plus the derived column the
+    buurt-in-gemeente expectation compares."""
+    return f"select *, 'GM' || substr(buurt_code, 3, 4) as {BUURT_GEMEENTE} from ({relation})"
 
 
 def _codes_meaning(name: str, labels: dict[int, str], missing: dict[int, str]) -> str:
@@ -114,14 +113,14 @@ def build_suite(codebook: Codebook, layout: EditionLayout) -> list[Expect]:
     return specs
 
 
-def raking_pools(rows: pd.DataFrame, layout: EditionLayout) -> pd.DataFrame:
+def raking_pools(counts: pd.Series, layout: EditionLayout) -> pd.DataFrame:
     """One row per COROP region of the layout with a raking pool: its gemeenten with fewer than
-    MIN_RESPONDENTS respondents, which the weighting rakes together (monitor/statistics/weighting.py,
-    the one place of that rule). A pool without respondents cannot be raked to its CBS totals;
-    its row says so in EMPTY_POOL (NULL when the pool has respondents)."""
+    MIN_RESPONDENTS respondents (`counts`: respondents per gemeente_code), which the weighting
+    rakes together (monitor/statistics/weighting.py, the one place of that rule). A pool without
+    respondents cannot be raked to its CBS totals; its row says so in EMPTY_POOL (NULL when the
+    pool has respondents)."""
     from monitor.statistics.weighting import MIN_RESPONDENTS  # imports svy and polars
 
-    counts = rows["gemeente_code"].value_counts()
     gemeenten = pd.DataFrame({"gemeente_code": list(layout.raking_regions)})
     gemeenten["region"] = gemeenten["gemeente_code"].map(layout.raking_regions)
     gemeenten["respondents"] = gemeenten["gemeente_code"].map(counts).fillna(0).astype("int64")
@@ -150,21 +149,23 @@ def build_pools_suite(layout: EditionLayout) -> list[Expect]:
     ]
 
 
-def validate(rows: pd.DataFrame, codebook: Codebook, layout: EditionLayout, batch: str, docs_dir=None) -> list:
-    """Both validations of the raw check on one edition's rows (raw.survey_responses): the
-    respondents against the codebook and the layout, with no value shown of resp_id or of any
-    column whose content looks like respondent ids (monitor/landing/identifiers.py); and the
-    raking pools. Returns their SuiteOutcomes."""
-    from data_quality.runner import validate_frame  # imports great_expectations (slow)
+def validate(conn, relation: str, codebook: Codebook, layout: EditionLayout, batch: str, docs_dir=None) -> list:
+    """Both validations of the raw check on one edition's rows (`relation`: a select in
+    DuckDB, e.g. of raw.survey_responses), counted in DuckDB (data_quality/runner.py):
+    the respondents against the codebook and the layout, with no value shown of resp_id or of
+    any column whose content looks like respondent ids (monitor/landing/identifiers.py); and
+    the raking pools. Returns their SuiteOutcomes."""
+    from monitor.landing.identifiers import hidden_values_in_table
 
-    frame = validation_frame(rows)
+    rows = validation_relation(relation)
+    counts = conn.execute(f"select gemeente_code, count(*) as n from ({relation}) group by 1").df()
     return [
-        validate_frame(
-            frame, SUITE_NAME, batch, build_suite(codebook, layout),
-            private_columns=hidden_values(frame, codebook), docs_dir=docs_dir,
+        validate_table(
+            conn, rows, SUITE_NAME, batch, build_suite(codebook, layout),
+            private_columns=hidden_values_in_table(conn, f"select * from ({relation})", codebook), docs_dir=docs_dir,
         ),
         validate_frame(
-            raking_pools(rows, layout), POOLS_SUITE_NAME, f"raking pools of {batch}", build_pools_suite(layout),
-            docs_dir=docs_dir,
+            raking_pools(counts.set_index("gemeente_code")["n"], layout), POOLS_SUITE_NAME, f"raking pools of {batch}",
+            build_pools_suite(layout), docs_dir=docs_dir,
         ),
     ]

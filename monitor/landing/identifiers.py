@@ -105,12 +105,18 @@ def _swap_hint(frame: pd.DataFrame, misnamed: list[str], codebook: Codebook) -> 
     return f" ({'; '.join(hints)})" if hints else ""
 
 
-def hidden_values(frame: pd.DataFrame, codebook: Codebook) -> HiddenValues:
+def hidden_values(frame: pd.DataFrame, codebook: Codebook, columns: list[str] | None = None) -> HiddenValues:
     """The columns of a survey frame (as delivered, or as loaded into raw) whose values must not
-    be shown, each with the reason a message can print instead of them."""
-    delivered = [c for c in frame.columns if not str(c).startswith(BOOKKEEPING_PREFIX)]
+    be shown, each with the reason a message can print instead of them. `columns`: all columns
+    of the file when `frame` holds only those that can look like identifiers (see
+    `hidden_values_in_table`)."""
+    delivered = [c for c in (columns or frame.columns) if not str(c).startswith(BOOKKEEPING_PREFIX)]
     private = [c for c in delivered if c in codebook.private_columns]
-    looking = [c for c in delivered if c not in private and looks_like_identifiers(frame[c], c, codebook)]
+    looking = [
+        c
+        for c in delivered
+        if c not in private and c in frame.columns and looks_like_identifiers(frame[c], c, codebook)
+    ]
     misnamed = [c for c in looking if c in codebook.column_names]
     reasons = {c: f"values not shown: {c} is private (respondent ids)" for c in private}
     if misnamed:
@@ -124,3 +130,38 @@ def hidden_values(frame: pd.DataFrame, codebook: Codebook) -> HiddenValues:
         return HiddenValues({c: shown for c in delivered}, tuple(misnamed), advice)
     reasons |= {c: f"values not shown: {c} looks like respondent ids (nearly all distinct)" for c in looking}
     return HiddenValues(reasons)
+
+
+def _text(column: str) -> str:
+    """A column's values as the text `looks_like_identifiers` compares: empty means missing."""
+    return f"nullif(trim(\"{column}\"::varchar), '')"
+
+
+def hidden_values_in_table(conn, relation: str, codebook: Codebook) -> HiddenValues:
+    """`hidden_values` of a survey table in DuckDB (`relation`: a select), reading into Python
+    only the columns that can look like identifiers: the private ones, and those whose values
+    are unique-ish or mostly match a private column's pattern (necessary conditions of
+    `looks_like_identifiers`, counted in SQL; the rule itself is applied in Python as always)."""
+    columns = [row[0] for row in conn.execute(f"describe {relation}").fetchall()]
+    delivered = [c for c in columns if not c.startswith(BOOKKEEPING_PREFIX)]
+    patterns = _private_patterns(codebook)
+    measures = [
+        f"count({_text(c)}), count(distinct {_text(c)}), "
+        + (
+            ", ".join(f"count_if(regexp_matches({_text(c)}, '{p.replace(chr(39), chr(39) * 2)}'))" for p in patterns)
+            or "0"
+        )
+        for c in delivered
+    ]
+    counts = conn.execute(f"select {', '.join(measures)} from ({relation})").fetchone() if delivered else ()
+    width = 2 + max(len(patterns), 1)
+    candidates = []
+    for k, column in enumerate(delivered):
+        present, distinct, *matching = counts[k * width : (k + 1) * width]
+        unique_ish = present and distinct >= UNIQUE_SHARE * present
+        patterned = present and any(m >= FIT_SHARE * present for m in matching)
+        if column in codebook.private_columns or unique_ish or patterned:
+            candidates.append(column)
+    quoted = ", ".join(f'"{c}"' for c in candidates)
+    frame = conn.execute(f"select {quoted} from ({relation})").df() if candidates else pd.DataFrame()
+    return hidden_values(frame, codebook, columns=columns)

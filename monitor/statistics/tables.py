@@ -10,6 +10,8 @@ the incremental models replace only their edition's rows."""
 
 from __future__ import annotations
 
+import threading
+from collections import defaultdict
 from collections.abc import Callable
 
 import pandas as pd
@@ -20,18 +22,20 @@ OUTCOME = "veerkracht_score"
 
 # -- one computation for several models of one dbt invocation ------------------------------
 
-_LAST: dict[tuple, object] = {}
+_LAST: dict[str, tuple[tuple, object]] = {}  # per computation: the inputs' key and the result
+_COMPUTING: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
 
 def once(name: str, compute: Callable[[], object], *frames: pd.DataFrame):
-    """`compute()` for these inputs, kept for the next model that asks with the same inputs (dbt
-    runs the models of an invocation one after another in one process). Only the last result is
-    kept: a later edition or other inputs compute again."""
-    key = (name, *(int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0 for frame in frames))
-    if key not in _LAST:
-        _LAST.clear()
-        _LAST[key] = compute()
-    return _LAST[key]
+    """`compute()` for these inputs, kept for the next model that asks with the same inputs (the
+    models of a dbt invocation run in one process). Per computation only the last result is kept:
+    a later edition or other inputs compute again. dbt runs independent models in parallel
+    threads: a model asking while another computes waits for that result."""
+    key = tuple(int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame) else 0 for frame in frames)
+    with _COMPUTING[name]:
+        if name not in _LAST or _LAST[name][0] != key:
+            _LAST[name] = (key, compute())
+        return _LAST[name][1]
 
 
 def _edition_frames(relation, order: str, edition) -> pd.DataFrame:

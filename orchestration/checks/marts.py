@@ -10,6 +10,7 @@ import pandas as pd
 from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 from dagster_duckdb import DuckDBResource
 
+from data_quality.runner import validate_frame
 from data_quality.suites.mart_contents import ContentSuite, content_suites
 from data_quality.suites.published_marts import PublishedMart, WithheldFigures, mart_suite, no_respondent_columns
 from monitor.codebook import load_codebook
@@ -76,7 +77,6 @@ def disclosure_check(mart: PublishedMart):
         ),
     )
     def _check(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
-        from data_quality.runner import validate_frame  # imports great_expectations (slow)
 
         frame, batch = _audit_rows(warehouse, mart.table, edition_of(context))
         outcome = validate_frame(frame, "published_mart_disclosure", batch, mart_suite(mart), docs_dir=data_docs_dir(context))
@@ -101,8 +101,6 @@ def content_check(content: ContentSuite):
         ),
     )
     def _check(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
-        from data_quality.runner import validate_frame  # imports great_expectations (slow)
-
         rows, batch = _audit_rows(warehouse, content.table, edition_of(context))
         outcome = validate_frame(content.frame(rows), content.suite_name, batch, content.specs, docs_dir=data_docs_dir(context))
         return check_result(context, [outcome])

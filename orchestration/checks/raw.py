@@ -14,6 +14,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from data_quality.runner import validate_frame, validate_table
 from data_quality.suites import raw_area_boundaries, raw_kwb_key_figures, raw_survey_responses
 from monitor.cbs import kwb_variables
 from monitor.codebook import load_codebook
@@ -82,7 +83,6 @@ def kwb_coverage(
 def raw_kwb_key_figures_contract(
     context: AssetCheckExecutionContext, landing: LandingZone, warehouse: DuckDBResource
 ) -> AssetCheckResult:
-    from data_quality.runner import validate_frame  # imports great_expectations (slow)
 
     found = landing.edition(edition_of(context))
     files = _kwb_files(found)
@@ -91,8 +91,13 @@ def raw_kwb_key_figures_contract(
     coverage = kwb_coverage(warehouse, found.edition, rows, with_respondents=False)
     docs = data_docs_dir(context)
     suite = raw_kwb_key_figures.SUITE_NAME
+    with warehouse.get_connection() as conn:
+        rows_outcome = validate_table(
+            conn, f"select * from raw.kwb_key_figures where edition = {found.edition:d}", suite,
+            f"{files} (edition {found.edition})", raw_kwb_key_figures.build_suite(found.edition), docs_dir=docs,
+        )
     outcomes = [
-        validate_frame(rows, suite, f"{files} (edition {found.edition})", raw_kwb_key_figures.build_suite(found.edition), docs_dir=docs),
+        rows_outcome,
         validate_frame(columns, f"{suite}_columns", f"columns of {files} (edition {found.edition})",
                        raw_kwb_key_figures.build_columns_suite(columns), docs_dir=docs),
         validate_frame(coverage, f"{suite}_gemeenten", f"gemeenten of {files} (edition {found.edition})",
@@ -116,8 +121,6 @@ def raw_kwb_key_figures_contract(
 def raw_survey_gemeenten_have_cbs_margins(
     context: AssetCheckExecutionContext, landing: LandingZone, warehouse: DuckDBResource
 ) -> AssetCheckResult:
-    from data_quality.runner import validate_frame  # imports great_expectations (slow)
-
     found = landing.edition(edition_of(context))
     coverage = kwb_coverage(warehouse, found.edition)
     outcome = validate_frame(
@@ -166,16 +169,17 @@ def raw_kwb_unusable_rows(context: AssetCheckExecutionContext, landing: LandingZ
 def raw_survey_responses_contract(
     context: AssetCheckExecutionContext, landing: LandingZone, warehouse: DuckDBResource
 ) -> AssetCheckResult:
-    codebook = load_codebook()
     found = landing.edition(edition_of(context))
-    rows = _edition_rows(warehouse, "survey_responses", "_landing_edition", found.edition)
-    outcomes = raw_survey_responses.validate(
-        rows,
-        codebook,
-        survey_layout(warehouse, found.edition),
-        f"{found.survey_path.name} (edition {found.edition})",
-        docs_dir=data_docs_dir(context),
-    )
+    layout = survey_layout(warehouse, found.edition)
+    with warehouse.get_connection() as conn:
+        outcomes = raw_survey_responses.validate(
+            conn,
+            f"select * from raw.survey_responses where _landing_edition = {found.edition:d}",
+            load_codebook(),
+            layout,
+            f"{found.survey_path.name} (edition {found.edition})",
+            docs_dir=data_docs_dir(context),
+        )
     return check_result(context, outcomes)
 
 
@@ -216,7 +220,6 @@ def raw_area_boundaries_contract(
             passed=True,
             metadata={"boundaries": f"none delivered in {found.folder / 'boundaries'}: the pages and the kaartenboek say the maps are missing"},
         )
-    from data_quality.runner import validate_frame  # imports great_expectations (slow)
 
     coverage = raw_area_boundaries.coverage(rows, _brabant_regions(warehouse, found.edition))
     outcome = validate_frame(

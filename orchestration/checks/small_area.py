@@ -4,6 +4,7 @@ estimate or an interval, no figure for a suppressed area, no respondent-level co
 from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 from dagster_duckdb import DuckDBResource
 
+from data_quality.runner import validate_frame
 from data_quality.suites import small_area as suite
 from data_quality.suites.published_marts import no_respondent_columns
 from monitor.codebook import load_codebook
@@ -30,8 +31,6 @@ SAE_KEY = audit_key("monitor_small_area_estimates")
 def monitor_small_area_estimates_publication(
     context: AssetCheckExecutionContext, warehouse: DuckDBResource
 ) -> AssetCheckResult:
-    from data_quality.runner import validate_frame  # imports great_expectations (slow)
-
     edition = edition_of(context)
     with warehouse.get_connection() as conn:
         areas = conn.execute("select count(*) from intermediate.int_small_area_covariates where edition = ?", [edition]).fetchone()[0]

@@ -5,6 +5,7 @@ layout. The weights, the marts and publication wait for these checks."""
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asset_check
 from dagster_duckdb import DuckDBResource
 
+from data_quality.runner import validate_frame, validate_table
 from data_quality.suites import staging as suite
 from monitor.codebook import load_codebook
 from orchestration.checks.results import check_result, data_docs_dir
@@ -28,7 +29,6 @@ LAYOUT_KEY = AssetKey(["staging", "stg_cbs__kwb_regions"])
     ),
 )
 def stg_survey__item_answers_recoded(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
-    from data_quality.runner import validate_frame  # imports great_expectations (slow)
 
     codebook = load_codebook()
     edition = edition_of(context)
@@ -58,23 +58,21 @@ def stg_survey__item_answers_recoded(context: AssetCheckExecutionContext, wareho
     ),
 )
 def stg_survey__respondents_in_layout(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
-    from data_quality.runner import validate_frame  # imports great_expectations (slow)
-
     codebook = load_codebook()
     edition = edition_of(context)
     with warehouse.get_connection() as conn:
-        rows = conn.execute("select * from staging.stg_survey__respondents where edition = ?", [edition]).df()
         layout = conn.execute(
             "select region_type, region_code from staging.stg_cbs__kwb_regions where edition = ? and region_type in ('gemeente', 'buurt')",
             [edition],
         ).df()
-    codes = {kind: sorted(layout.loc[layout.region_type == kind, "region_code"]) for kind in ("gemeente", "buurt")}
-    outcome = validate_frame(
-        rows,
-        suite.SUITE_RESPONDENTS,
-        f"staging.stg_survey__respondents (edition {edition})",
-        suite.respondents_suite(codes["buurt"], codes["gemeente"], codebook),
-        private_columns=codebook.private_columns,
-        docs_dir=data_docs_dir(context),
-    )
+        codes = {kind: sorted(layout.loc[layout.region_type == kind, "region_code"]) for kind in ("gemeente", "buurt")}
+        outcome = validate_table(
+            conn,
+            f"select * from staging.stg_survey__respondents where edition = {edition:d}",
+            suite.SUITE_RESPONDENTS,
+            f"staging.stg_survey__respondents (edition {edition})",
+            suite.respondents_suite(codes["buurt"], codes["gemeente"], codebook),
+            private_columns=codebook.private_columns,
+            docs_dir=data_docs_dir(context),
+        )
     return check_result(context, [outcome])
