@@ -288,6 +288,13 @@ def _examples(table: Table, how: Counting, result: dict) -> None:
         result["partial_unexpected_index_list"] = [{ROW_COLUMN: int(line)} for _, line in rows]
 
 
+def source_lines(result: dict) -> list[int]:
+    """Line numbers in the delivered file of the failing rows GX lists (frames from raw tables
+    carry `_source_row`). Without that column GX lists bare frame positions, not lines."""
+    items = result.get("partial_unexpected_index_list") or []
+    return [int(item[ROW_COLUMN]) for item in items if isinstance(item, dict) and ROW_COLUMN in item]
+
+
 def _table_level(table: Table, spec: Expect) -> Measured:
     """Expectations on the whole table: columns, row count, types, distinct values, extremes."""
     kind, kw = spec.kind, spec.kwargs

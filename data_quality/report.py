@@ -32,9 +32,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from data_quality.counting import source_lines
 from data_quality.expectations import Expect
 from data_quality.outcome import percent_text
-from data_quality.runner import source_lines
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 INDEX = "index.html"

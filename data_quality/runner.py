@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from data_quality.counting import ROW_COLUMN, Measured, Table, measure, private_values_shown
+from data_quality.counting import Measured, Table, measure, private_values_shown, source_lines
 from data_quality.expectations import Expect
 from data_quality.outcome import ExpectationOutcome, SuiteOutcome
 from monitor.landing.identifiers import HiddenValues
@@ -108,13 +108,6 @@ def _examples(result: dict, private: bool) -> list[str]:
     values = result.get("partial_unexpected_list") or result.get("partial_missing_list") or []
     distinct = list(dict.fromkeys(str(v) for v in values))
     return distinct[:MAX_EXAMPLES]
-
-
-def source_lines(result: dict) -> list[int]:
-    """Line numbers in the delivered file of the failing rows GX lists (frames from raw tables
-    carry `_source_row`). Without that column GX lists bare frame positions, not lines."""
-    items = result.get("partial_unexpected_index_list") or []
-    return [int(item[ROW_COLUMN]) for item in items if isinstance(item, dict) and ROW_COLUMN in item]
 
 
 def _reason(spec: Expect, hidden: Mapping[str, str]) -> str | None:

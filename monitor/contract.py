@@ -1,6 +1,6 @@
 """The rules of the monitor that more than one layer applies, from monitor/contract.yaml: the
 disclosure thresholds, the weighting's pooling and trimming bounds, the n that a regression per
-regio needs, the province, the schema names. dbt reads the same file's values as vars
+regio needs, the province, the schema names, the published tables and their figures. dbt reads the same file's values as vars
 (`dbt_vars()`, passed by every dbt invocation of the pipeline), so a rule lives in one place.
 
     python -m monitor.contract    # the vars as JSON, for a dbt command run by hand: --vars "$(...)"
@@ -9,6 +9,7 @@ regio needs, the province, the schema names. dbt reads the same file's values as
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -32,6 +33,54 @@ MAX_WEIGHT_RATIO: float = float(_C["weighting"]["max_weight_ratio"])
 MIN_RESPONDENTS_PER_RESOURCE: int = int(_C["importance"]["min_respondents_per_resource"])
 MIN_COVARIATE_COVERAGE: float = float(_C["small_area"]["min_covariate_coverage"])
 SCHEMAS: dict[str, str] = dict(_C["schemas"])
+
+
+@dataclass(frozen=True)
+class WithheldFigures:
+    """Figures of a published table that rest on other respondents than its n_column (e.g. the
+    composition of monitor_profiles: the category among the resilient and among the less
+    resilient), withheld on their own flag."""
+
+    n_columns: tuple[str, ...]  # each counts respondents these figures rest on
+    figure_columns: tuple[str, ...]
+    flag: str  # boolean column, true when the figures are withheld
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What disclosure control checks in a published table (methodology section 6)."""
+
+    n_column: str  # respondents the figures rest on
+    figure_columns: tuple[str, ...]  # published figures that must be NULL on too few respondents
+    has_suppressed_flag: bool = True
+    withheld: tuple[WithheldFigures, ...] = ()
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    name: str  # monitor.<name>
+    about: str
+    per_edition: bool  # one set of rows per edition (False: compares editions, no edition column)
+    disclosure: Disclosure | None  # None: no figure rests on respondents counted in the table
+
+
+def _published_table(name: str, entry: dict) -> PublishedTable:
+    rule = entry.get("disclosure")
+    disclosure = rule and Disclosure(
+        rule["n_column"],
+        tuple(rule["figures"]),
+        bool(rule.get("suppressed_flag", True)),
+        tuple(WithheldFigures(tuple(w["n_columns"]), tuple(w["figures"]), w["flag"]) for w in rule.get("withheld", [])),
+    )
+    per = entry.get("per", "edition")
+    if per not in ("edition", "editions"):
+        raise ValueError(f"{CONTRACT_PATH}: published.{name}.per is {per!r}; expected edition or editions")
+    return PublishedTable(name, entry["about"], per == "edition", disclosure)
+
+
+PUBLISHED_TABLES: dict[str, PublishedTable] = {
+    name: _published_table(name, entry) for name, entry in _C["published"].items()
+}
 
 
 def dbt_vars(edition: int | None = None) -> str:

@@ -20,9 +20,9 @@ import statsmodels.api as sm
 from conftest import EDITION, TINY_GEMEENTE, monitor_env
 from test_factsheets import parse
 
-from monitor.cli import main
 from monitor.codebook import load_codebook
 from monitor.settings import REPO_ROOT
+from orchestration.cli import main
 
 pytestmark = pytest.mark.pipeline
 SEED = REPO_ROOT / "dbt_project" / "seeds" / "resource_steerability.csv"

@@ -44,3 +44,39 @@ def test_the_python_layers_read_the_same_rules():
     assert (MAX_WEIGHT_RATIO, POOL_BELOW) == (rules["weighting"]["max_weight_ratio"], rules["weighting"]["min_respondents_per_gemeente"])
     assert MIN_RESPONDENTS_PER_RESOURCE == rules["importance"]["min_respondents_per_resource"]
     assert (PUBLISHED_SCHEMA, AUDIT) == (rules["schemas"]["publish"], rules["schemas"]["audit"])
+
+
+def _audit_models() -> dict[str, dict]:
+    """The dbt models built into schema audit (the candidates of the published tables), by name."""
+    models = {}
+    for folder in ("marts", "trend"):
+        for path in (DBT_PROJECT_DIR / "models" / folder).glob("*.yml"):
+            models |= {m["name"]: m for m in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]}
+    return models
+
+
+def test_the_published_tables_are_the_audited_models_with_their_figures():
+    models = _audit_models()
+    assert set(contract.PUBLISHED_TABLES) == set(models), "monitor/contract.yaml `published` and dbt's audit models differ"
+    for table in contract.PUBLISHED_TABLES.values():
+        model = models[table.name]
+        columns = {c["name"] for c in model["columns"]}
+        if list((DBT_PROJECT_DIR / "models").rglob(f"{table.name}.sql")):
+            assert model["config"]["contract"]["enforced"], f"{table.name} is public: its dbt contract is enforced"
+        else:  # dbt enforces no contract on a Python model: its YAML still types every column
+            assert all(c.get("data_type") for c in model["columns"]), f"{table.name}: a data_type for every column"
+        assert ("edition" in columns) == table.per_edition, f"{table.name}: `per` in the contract and its edition column"
+        if table.disclosure:
+            d = table.disclosure
+            named = {d.n_column, *d.figure_columns, *(["suppressed"] if d.has_suppressed_flag else [])}
+            for group in d.withheld:
+                named |= {*group.n_columns, *group.figure_columns, group.flag}
+            assert named <= columns, f"{table.name}: the contract names columns its model lacks: {named - columns}"
+
+
+def test_the_publish_step_and_the_checks_publish_the_contracts_tables():
+    from data_quality.suites.published_marts import DISCLOSED_TABLES
+    from orchestration.assets.publish import EDITION_TABLES, WHOLE_TABLES
+
+    assert {*EDITION_TABLES, *WHOLE_TABLES} == set(contract.PUBLISHED_TABLES)
+    assert {t.name for t in DISCLOSED_TABLES} == {n for n, t in contract.PUBLISHED_TABLES.items() if t.disclosure}

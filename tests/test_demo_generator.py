@@ -701,7 +701,7 @@ def test_cbs_layout_of_another_region_is_refused(tmp_path):
 
 
 def test_cli_refuses_a_cbs_layout_for_more_than_one_edition(tmp_path, monkeypatch, capsys):
-    from monitor.cli import main
+    from orchestration.cli import main
 
     monkeypatch.setenv("MONITOR_LANDING", str(tmp_path / "landing"))
     assert main(["demo-data", "--cbs-layout", str(tmp_path / "kwb.csv")]) == 2

@@ -11,15 +11,14 @@ import pytest
 from data_quality.runner import validate_frame
 from data_quality.suites import profile_contents as pc
 from data_quality.suites.mart_contents import indicator_ranges
-from data_quality.suites.published_marts import mart_suite
+from data_quality.suites.published_marts import DISCLOSED_TABLES, mart_suite
 from monitor.codebook import load_codebook
-from orchestration.checks.marts import PUBLISHED_MARTS
 
 pytestmark = pytest.mark.pipeline
 
 CODEBOOK = load_codebook()
 RANGES = indicator_ranges(CODEBOOK)
-DISCLOSURE = {mart.table: mart_suite(mart) for mart in PUBLISHED_MARTS}
+DISCLOSURE = {table.name: mart_suite(table) for table in DISCLOSED_TABLES}
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,9 @@ from conftest import BuiltWarehouse, refresh, refresh_in_child
 from test_boundaries import GEO_2017
 from test_cbs_loader import KWB_2017, KWB_2019, real_files
 
+from monitor.cbs.cut_supplement import supplement_rows, write_supplement
 from monitor.cbs.kwb import load_kwb
-from monitor.cbs.supplement import SUPPLEMENT_FILENAME, supplement_rows, write_supplement
+from monitor.cbs.supplement import SUPPLEMENT_FILENAME
 from monitor.demo import generate_demo_edition
 from monitor.reference import brabant_gemeenten
 from orchestration.refresh import render_summary

@@ -14,6 +14,7 @@ import pytest
 from data_quality.runner import validate_frame
 from data_quality.suites import mart_contents as mc
 from data_quality.suites import staging
+from data_quality.suites.published_contents import content_suites
 from monitor.codebook import load_codebook
 
 CODEBOOK = load_codebook()
@@ -670,10 +671,9 @@ def test_regio_importance_shares_add_up_per_regio():
 
 
 def test_a_suppressed_regio_shows_no_figure():
-    from data_quality.suites.published_marts import mart_suite
-    from orchestration.checks.marts import PUBLISHED_MARTS
+    from data_quality.suites.published_marts import DISCLOSED_TABLES, mart_suite
 
-    (mart,) = [m for m in PUBLISHED_MARTS if m.table == "monitor_resource_importance_regio"]
+    (mart,) = [t for t in DISCLOSED_TABLES if t.name == "monitor_resource_importance_regio"]
     frame = _regio_importance()
     _passes(_run(frame, mart_suite(mart)))
     frame.loc[6, "importance_share"] = 50.0  # CR33 is suppressed
@@ -730,7 +730,7 @@ def test_scale_reliability_duplicate_scale(reliability_specs):
 
 
 def test_content_suites_cover_every_monitor_table():
-    suites = {s.table: s for s in mc.content_suites(CODEBOOK)}
+    suites = {s.table: s for s in content_suites(CODEBOOK)}
     assert set(suites) == {
         "monitor_area_estimates", "monitor_typology", "monitor_trend", "monitor_resource_importance", "monitor_scale_reliability",
         "monitor_profiles", "monitor_resources_by_resilience", "monitor_resource_importance_regio",

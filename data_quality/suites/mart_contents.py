@@ -8,7 +8,7 @@ say whether what is shown is internally consistent.
 Some expectations compare rows with each other (shares of one area, ranks of one level) or
 need a tolerance GX's row expectations do not have; they are expectations on derived columns
 that a `*_frame(rows)` helper adds. Validate `area_estimates_frame(rows)` with
-`area_estimates_suite(...)`, and so on: `content_suites(codebook)` pairs every table with
+`area_estimates_suite(...)`, and so on: `published_contents.content_suites(codebook)` pairs every table with
 its helper and suite. Every suite is meant for one edition's rows (the trend: the rows of
 one edition_to), though none breaks on more. No table here holds respondent-level columns."""
 
@@ -439,33 +439,10 @@ class ContentSuite:
     specs: list[Expect]
 
 
-def content_suites(codebook: Codebook) -> list[ContentSuite]:
-    """Every monitor table with its helper frame and suite, built from the codebook."""
-    from data_quality.suites.profile_contents import profile_content_suites  # it builds on this module
-
-    ranges = indicator_ranges(codebook)
-    same = lambda rows: rows  # noqa: E731
-    return [
-        ContentSuite("monitor_area_estimates", SUITE_AREA_ESTIMATES, area_estimates_frame, area_estimates_suite(ranges)),
-        ContentSuite("monitor_typology", SUITE_TYPOLOGY, typology_frame, typology_suite(list(codebook.typology["types"]))),
-        ContentSuite("monitor_trend", SUITE_TREND, trend_frame, trend_suite(ranges)),
-        ContentSuite(
-            "monitor_resource_importance", SUITE_RESOURCE_IMPORTANCE, resource_importance_frame, resource_importance_suite(codebook)
-        ),
-        ContentSuite(
-            "monitor_resource_importance_regio", SUITE_REGIO_IMPORTANCE, regio_importance_frame,
-            resource_importance_suite(codebook, by=REGIO),
-        ),
-        ContentSuite("monitor_scale_reliability", SUITE_SCALE_RELIABILITY, same, scale_reliability_suite(codebook)),
-        *profile_content_suites(codebook, ranges),
-    ]
-
-
 __all__ = [
     "ContentSuite",
     "area_estimates_frame",
     "area_estimates_suite",
-    "content_suites",
     "indicator_ranges",
     "regio_importance_frame",
     "resource_importance_frame",

@@ -2,37 +2,19 @@
 fewer than the minimum number of respondents, suppressed cells publish nothing, and no
 respondent-level column reaches a mart."""
 
-from dataclasses import dataclass
-
 from data_quality.expectations import Expect
 from data_quality.outcome import ExpectationOutcome
-from monitor.codebook import Codebook
-from monitor.contract import MIN_RESPONDENTS_PER_CELL
+from monitor.codebook import Codebook, respondent_level_columns
+from monitor.contract import MIN_RESPONDENTS_PER_CELL, PUBLISHED_TABLES, PublishedTable, WithheldFigures
 
 MIN_RESPONDENTS = MIN_RESPONDENTS_PER_CELL  # monitor/contract.yaml (dbt: var min_respondents_per_cell)
+# the published tables whose figures rest on respondents they count (monitor/contract.yaml)
+DISCLOSED_TABLES = [table for table in PUBLISHED_TABLES.values() if table.disclosure]
 
 
-@dataclass(frozen=True)
-class WithheldFigures:
-    """Figures of a mart that rest on other respondents than the mart's n_column (e.g. the
-    composition of monitor_profiles: the category among the resilient and among the less
-    resilient), withheld on their own flag."""
-
-    n_columns: tuple[str, ...]  # each counts respondents these figures rest on
-    figure_columns: tuple[str, ...]
-    flag: str  # boolean column, true when the figures are withheld
-
-
-@dataclass(frozen=True)
-class PublishedMart:
-    table: str  # monitor.<table>
-    n_column: str  # respondents the figures rest on
-    figure_columns: tuple[str, ...]  # published figures that must be NULL when suppressed
-    has_suppressed_flag: bool = True
-    withheld: tuple[WithheldFigures, ...] = ()
-
-
-def mart_suite(mart: PublishedMart) -> list[Expect]:
+def mart_suite(table: PublishedTable) -> list[Expect]:
+    """Disclosure control of one published table, as monitor/contract.yaml describes it."""
+    mart = table.disclosure
     few = {"row_condition": f"{mart.n_column} < {MIN_RESPONDENTS}", "condition_parser": "pandas"}
     specs = [
         Expect("ExpectColumnToExist", f"{mart.n_column} says what each figure rests on", {"column": mart.n_column}),
@@ -83,13 +65,6 @@ def _withheld_suite(group: WithheldFigures) -> list[Expect]:
         for n_column in group.n_columns
     ]
     return specs
-
-
-def respondent_level_columns(codebook: Codebook) -> set[str]:
-    """Columns that would carry respondent-level data: ids, answers and personal background.
-    Area codes and the edition are not respondent-level."""
-    area_or_edition = {"edition", "gemeente_code", "buurt_code"}
-    return {*codebook.private_columns, *codebook.item_names, *(c.name for c in codebook.background)} - area_or_edition
 
 
 def no_respondent_columns(columns: list[str], codebook: Codebook) -> ExpectationOutcome:

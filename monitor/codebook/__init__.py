@@ -244,3 +244,10 @@ def load_codebook(path: Path = CODEBOOK_PATH) -> Codebook:
         age_bands={str(name): (int(lo), None if hi is None else int(hi)) for name, (lo, hi) in raw["age_bands"].items()},
         profiles=_profiles(raw["profiles"], raw["background"], path),
     )
+
+
+def respondent_level_columns(codebook: Codebook) -> set[str]:
+    """Columns that would carry respondent-level data: ids, answers and personal background.
+    Area codes and the edition are not respondent-level (no published table may hold the rest)."""
+    area_or_edition = {"edition", "gemeente_code", "buurt_code"}
+    return {*codebook.private_columns, *codebook.item_names, *(c.name for c in codebook.background)} - area_or_edition

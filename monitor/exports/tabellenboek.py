@@ -52,8 +52,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import xlsxwriter
 
-from data_quality.suites.published_marts import MIN_RESPONDENTS, respondent_level_columns
-from monitor.codebook import load_codebook
+from monitor.codebook import load_codebook, respondent_level_columns
+from monitor.contract import MIN_RESPONDENTS_PER_CELL as MIN_RESPONDENTS
 from monitor.presentation import labels
 from monitor.presentation.flagged import flagged_areas, flagged_definition, flagged_phrase
 from monitor.presentation.folders import replace_folder

@@ -25,6 +25,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
+from monitor.contract import PUBLISHED_TABLES
 from monitor.presentation.flagged import read_flagged_areas
 from monitor.settings import published_path
 from orchestration.keys import audit_key, published_key
@@ -39,21 +40,9 @@ from orchestration.metadata import (
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import AUDIT, PUBLISHED, publish_edition, write_reader_copy
 
-# monitor tables with one set of rows per edition, and tables that compare editions
-EDITION_TABLES = {
-    "monitor_area_estimates": "Direct estimates per area level, area and indicator.",
-    "monitor_typology": "Shares of the resilience types per area.",
-    "monitor_scale_reliability": "Cronbach's alpha per scale.",
-    "monitor_resource_importance": "Which resources go with resilience.",
-    "monitor_resource_importance_regio": "Which resources go with resilience in each regio, where n allows.",
-    "monitor_resource_steerability": "How steerable each resource is (short or long run), from the seed resource_steerability.",
-    "monitor_small_area_estimates": "Model-based estimates for every wijk and buurt.",
-    "monitor_small_area_validation": "Small-area model against the direct estimates per gemeente.",
-    "monitor_profiles": "Who is resilient: figures per background characteristic and category, and the composition of the resilient and the less resilient.",
-    "monitor_resources_by_resilience": "The resources of the resilient and the less resilient, and their difference.",
-    "monitor_area_boundaries": "The boundaries of the gemeenten, wijken and buurten the maps are drawn from (WKB, EPSG:28992).",
-}
-WHOLE_TABLES = {"monitor_trend": "Change between consecutive editions."}
+# monitor tables with one set of rows per edition, and tables that compare editions (monitor/contract.yaml)
+EDITION_TABLES = {t.name: t.about for t in PUBLISHED_TABLES.values() if t.per_edition}
+WHOLE_TABLES = {t.name: t.about for t in PUBLISHED_TABLES.values() if not t.per_edition}
 LOG_TABLE = "monitor_publication_log"
 VERSION = code_version(__name__, "orchestration.warehouse")
 

@@ -11,48 +11,15 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 from dagster_duckdb import DuckDBResource
 
 from data_quality.runner import validate_frame
-from data_quality.suites.mart_contents import ContentSuite, content_suites
-from data_quality.suites.published_marts import PublishedMart, WithheldFigures, mart_suite, no_respondent_columns
+from data_quality.suites.mart_contents import ContentSuite
+from data_quality.suites.published_contents import content_suites
+from data_quality.suites.published_marts import DISCLOSED_TABLES, MIN_RESPONDENTS, mart_suite, no_respondent_columns
 from monitor.codebook import load_codebook
+from monitor.contract import PublishedTable
 from orchestration.assets.publish import WHOLE_TABLES, audit_key
 from orchestration.checks.results import check_result, data_docs_dir
 from orchestration.partitions import edition_of, editions
 from orchestration.warehouse import AUDIT
-
-REGIO_IMPORTANCE_FIGURES = ("std_coefficient", "ci_lower", "ci_upper", "shapley_r2", "importance_share", "rank", "r2_total")
-PUBLISHED_MARTS = [
-    PublishedMart("monitor_area_estimates", "n_respondents", ("estimate", "ci_lower", "ci_upper", "unweighted_estimate")),
-    PublishedMart("monitor_typology", "n_respondents", ("share", "ci_lower", "ci_upper")),
-    PublishedMart("monitor_scale_reliability", "n_valid", ("cronbach_alpha",), has_suppressed_flag=False),
-    PublishedMart("monitor_resource_importance", "n_respondents", ("std_coefficient", "shapley_r2", "importance_share"), has_suppressed_flag=False),
-    PublishedMart(
-        "monitor_resource_importance_regio",
-        "n_respondents",
-        REGIO_IMPORTANCE_FIGURES,
-        # a regio whose n does not allow the regression shows no figure either
-        withheld=(WithheldFigures(("n_respondents",), REGIO_IMPORTANCE_FIGURES, "suppressed"),),
-    ),
-    PublishedMart(
-        "monitor_profiles",
-        "n_respondents",
-        ("estimate", "ci_lower", "ci_upper"),
-        withheld=(
-            WithheldFigures(
-                ("n_resilient", "n_less_resilient"),
-                ("share_among_resilient", "share_among_less_resilient", "difference", "difference_ci_lower", "difference_ci_upper", "significant"),
-                "composition_suppressed",
-            ),
-        ),
-    ),
-    PublishedMart(
-        "monitor_resources_by_resilience",
-        "n_respondents",
-        (
-            "estimate_resilient", "ci_lower_resilient", "ci_upper_resilient", "estimate_less_resilient",
-            "ci_lower_less_resilient", "ci_upper_less_resilient", "difference", "ci_lower", "ci_upper", "significant",
-        ),
-    ),
-]
 
 
 def _audit_rows(warehouse: DuckDBResource, table: str, edition: int) -> tuple[pd.DataFrame, str]:
@@ -65,20 +32,20 @@ def _audit_rows(warehouse: DuckDBResource, table: str, edition: int) -> tuple[pd
         return conn.execute(query, params).df(), f"{AUDIT}.{table} ({scope})"
 
 
-def disclosure_check(mart: PublishedMart):
+def disclosure_check(mart: PublishedTable):
     @asset_check(
-        asset=audit_key(mart.table),
-        name=f"{mart.table}_disclosure_control",
+        asset=audit_key(mart.name),
+        name=f"{mart.name}_disclosure_control",
         blocking=True,
         partitions_def=editions,
         description=(
-            f"GX: no figure of {AUDIT}.{mart.table} rests on fewer than 10 respondents, suppressed cells "
+            f"GX: no figure of {AUDIT}.{mart.name} rests on fewer than {MIN_RESPONDENTS} respondents, suppressed cells "
             "publish nothing, and no respondent-level column is in the table."
         ),
     )
     def _check(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
 
-        frame, batch = _audit_rows(warehouse, mart.table, edition_of(context))
+        frame, batch = _audit_rows(warehouse, mart.name, edition_of(context))
         outcome = validate_frame(frame, "published_mart_disclosure", batch, mart_suite(mart), docs_dir=data_docs_dir(context))
         outcome.outcomes.append(no_respondent_columns(list(frame.columns), load_codebook()))
         return check_result(context, [outcome])
@@ -86,7 +53,7 @@ def disclosure_check(mart: PublishedMart):
     return _check
 
 
-disclosure_checks = [disclosure_check(mart) for mart in PUBLISHED_MARTS]
+disclosure_checks = [disclosure_check(mart) for mart in DISCLOSED_TABLES]
 
 
 def content_check(content: ContentSuite):
