@@ -17,7 +17,10 @@ factsheets) runs on that schema, so both produce the same deliverables.
 Left out on purpose (the floor is the transformation, not its safeguards): every check (GX
 suites, dbt tests), the raw and staging tables as stored tables, write-audit-publish, the
 event log, and the trend (one edition: monitor_trend has no rows in the pipeline either; the
-floor writes it empty).
+floor writes it empty). Not computed either (NOT_COMPUTED: written empty with the columns of
+their dbt YAML, so that the exports run): monitor_profiles and monitor_resources_by_resilience,
+two grouped weighted sums of the pipeline's SQL; leaving them out makes the floor faster than
+a complete one, so the pipeline's ratio to it errs on the high side.
 
 --compare checks the floor against a pipeline warehouse built from the same landing files:
 same rows per monitor table, and every number equal within 1e-9 relative to max(1, |value|)
@@ -44,8 +47,11 @@ import pandas as pd  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 SEEDS = REPO / "dbt_project" / "seeds"
-PROVINCIE_CODE, PROVINCIE_NAME = "PV30", "Noord-Brabant"  # dbt_project.yml vars
-MIN_RESPONDENTS = 10  # var min_respondents_per_cell
+from monitor.contract import MIN_RESPONDENTS_PER_CELL as MIN_RESPONDENTS  # noqa: E402
+from monitor.contract import PROVINCE_CODE as PROVINCIE_CODE  # noqa: E402
+from monitor.contract import PROVINCE_NAME as PROVINCIE_NAME  # noqa: E402
+from monitor.contract import PUBLISHED_TABLES  # noqa: E402
+
 Z_DBT = 1.959964  # the constant of macros/weighted_estimates.sql
 COVARIATES = [
     "pct_65_plus", "pct_0_14", "pct_non_western", "pct_single_households", "mean_income_per_inhabitant",
@@ -63,16 +69,20 @@ KWB_NAMES = {  # CBS base name -> stg_cbs__kwb_regions name
     "HuishoudensMetEenLaagInkomen": "pct_households_low_income", "PersonenPerSoortUitkeringBijstand": "persons_on_bijstand",
     "MateVanStedelijkheid": "urbanity", "Omgevingsadressendichtheid": "address_density",
 }
-MONITOR_TABLES = [
-    "monitor_area_estimates", "monitor_typology", "monitor_scale_reliability", "monitor_resource_importance",
-    "monitor_small_area_estimates", "monitor_small_area_validation", "monitor_trend",
-]
+MONITOR_TABLES = list(PUBLISHED_TABLES)  # monitor/contract.yaml
+# published tables the floor does not compute (written empty, with the columns and types of
+# their dbt YAML, so that the exports run on every table): their share of the pipeline's work
+# is left out of the floor, which makes the floor faster and the ratio to it conservative
+NOT_COMPUTED = ["monitor_profiles", "monitor_resources_by_resilience"]
 # key columns per table, for --compare
 KEYS = {
     "monitor_area_estimates": ["area_level", "area_code", "indicator"],
     "monitor_typology": ["area_level", "area_code", "type"],
     "monitor_scale_reliability": ["scale"],
     "monitor_resource_importance": ["level", "resource"],
+    "monitor_resource_importance_regio": ["regio_code", "level", "resource"],
+    "monitor_resource_steerability": ["resource"],
+    "monitor_area_boundaries": ["area_level", "area_code"],
     "monitor_small_area_estimates": ["area_level", "area_code", "indicator"],
     "monitor_small_area_validation": ["area_level", "gemeente_code", "indicator"],
     "monitor_trend": ["area_level", "area_code", "indicator", "edition_from"],
@@ -119,11 +129,17 @@ def load_raw(con: duckdb.DuckDBPyConnection, landing: Path, edition: int) -> Non
     con.execute(
         f"""create table raw.kwb as
         select trim("{base['Codering']}") as region_code, trim("{base['SoortRegio']}") as region_type,
+               {f'trim("{base["WijkenEnBuurten"]}")' if "WijkenEnBuurten" in base else "null::varchar"} as region_label,
                'GM' || substr(trim("{base['Codering']}"), 3, 4) as gemeente_code,
                {figures}
         from read_csv(?, all_varchar = true, header = true)""",
         [str(folder / "kwb.csv")],
     )
+    # the boundaries, as the pipeline's loader reads them (GeoJSON or GeoPackage; optional)
+    from monitor.geo.boundaries import load_boundaries
+
+    delivered = folder / "boundaries"
+    _put(con, "raw.boundaries", load_boundaries(delivered if delivered.is_dir() else None, edition).frame)
     for name, frame in codebook_tables(load_codebook()).items():
         con.register("frame", frame)
         con.execute(f"create table raw.{name} as select * from frame")
@@ -232,12 +248,16 @@ def transform(con: duckdb.DuckDBPyConnection, edition: int) -> None:
         where v.veerkrachtig is not null""",
         # areas above the buurt and the respondents' membership
         f"""create table areas as
-        select distinct 'provincie' as area_level, '{PROVINCIE_CODE}' as area_code, '{PROVINCIE_NAME}' as area_name from gemeenten
-        union all select distinct 'regio', corop_code, corop_name from gemeenten
-        union all select distinct 'grootteklasse', g.size_class, s.label from gemeenten as g inner join reference.size_classes as s using (size_class)
-        union all select distinct 'regio_grootteklasse', g.corop_code || '_' || g.size_class, g.corop_name || ', ' || s.short_label
+        select distinct 'provincie' as area_level, '{PROVINCIE_CODE}' as area_code, '{PROVINCIE_NAME}' as area_name,
+            null::varchar as regio_code, null::varchar as size_class, null::varchar as regio_grootteklasse_code from gemeenten
+        union all select distinct 'regio', corop_code, corop_name, corop_code, null, null from gemeenten
+        union all select distinct 'grootteklasse', g.size_class, s.label, null, g.size_class, null
                   from gemeenten as g inner join reference.size_classes as s using (size_class)
-        union all select 'gemeente', gemeente_code, gemeente_name from gemeenten""",
+        union all select distinct 'regio_grootteklasse', g.corop_code || '_' || g.size_class, g.corop_name || ', ' || s.short_label,
+                  g.corop_code, g.size_class, g.corop_code || '_' || g.size_class
+                  from gemeenten as g inner join reference.size_classes as s using (size_class)
+        union all select 'gemeente', gemeente_code, gemeente_name, corop_code, size_class,
+                  case when size_class is not null then corop_code || '_' || size_class end from gemeenten""",
         f"""create table respondent_areas as
         with m as (select r.rid, g.gemeente_code, g.corop_code, g.size_class
                    from respondents as r inner join gemeenten as g using (gemeente_code))
@@ -333,7 +353,8 @@ def direct_estimates(con, edition: int) -> None:
     con.execute(
         f"""create table monitor.monitor_area_estimates as
         with c as ({cells_sql("(select * from indicator_values where value is not null)", "indicator")})
-        select {edition}::bigint as edition, g.area_level, g.area_code, g.area_name, g.indicator,
+        select {edition}::bigint as edition, g.area_level, g.area_code, g.area_name, g.regio_code, g.size_class,
+            g.regio_grootteklasse_code, g.indicator,
             {published_sql("g.min_value", "g.max_value", "estimate")},
             case when not (coalesce(c.n, 0) < {MIN_RESPONDENTS}) then c.unweighted_mean end as unweighted_estimate,
             'calibration-weighted mean, Taylor-linearised 95 % CI' as estimation_method
@@ -391,10 +412,81 @@ def importance(con, edition: int) -> None:
                                 n_excluded=result.n_excluded)
     leading = ["edition", "level", "resource", "resource_group", "rank"]
     _put(con, "monitor.monitor_resource_importance", table[leading + [c for c in table.columns if c not in leading]])
+    regio_importance_floor(con, edition, wide, weights, groups)
+
+
+def regio_importance_floor(con, edition: int, wide: pd.DataFrame, weights: pd.Series, groups: dict[str, str]) -> None:
+    """monitor_resource_importance_regio: the pipeline's function on each regio's respondents."""
+    from monitor.statistics.tables import IMPORTANCE_LEADING, regio_importance
+
+    regios = con.execute(
+        """select r.resp_id, g.corop_code as regio_code from respondents as r inner join gemeenten as g using (gemeente_code)"""
+    ).df().set_index("resp_id")
+    names = dict(con.execute("select distinct corop_code, corop_name from gemeenten").fetchall())
+    frame = wide.assign(calibration_weight=weights, regio_code=regios["regio_code"])
+    table = regio_importance(frame, groups, names).assign(edition=edition)
+    leading = ["edition", "regio_code", "regio_name", *IMPORTANCE_LEADING[1:]]
+    _put(con, "monitor.monitor_resource_importance_regio", table[leading + [c for c in table.columns if c not in leading]])
+
+
+def steerability(con, edition: int) -> None:
+    """monitor_resource_steerability: the seed on every resource scale of the codebook."""
+    con.execute(
+        f"""create table monitor.monitor_resource_steerability as
+        select {edition}::integer as edition, s.scale as resource, s.scale_group as resource_group, t.steerability, t.reason
+        from raw.codebook_scales as s
+        left join read_csv('{SEEDS / "resource_steerability.csv"}', all_varchar = true) as t on t.resource = s.scale
+        where s.group_kind = 'resource'"""
+    )
+
+
+def area_names(con, edition: int) -> None:
+    """Every wijk and buurt named as int_area_names names it: the CBS label (not a bare code),
+    else the boundaries' name, else its code; and monitor_area_boundaries."""
+    con.execute(
+        """create table boundaries as
+        select b.region_type as area_level, b.region_code as area_code, nullif(trim(b.region_name), '') as area_name,
+            b.geometry, b.source_file
+        from raw.boundaries as b inner join gemeenten as g on g.gemeente_code = 'GM' || substr(b.region_code, 3, 4)
+        where b.problem is null"""
+    )
+    con.execute(
+        f"""create table area_names as
+        with cbs as (select lower(region_type) as area_level, region_code as area_code, gemeente_code,
+                        case when upper(region_label) <> region_code then region_label end as cbs_name
+                     from raw.kwb where region_type in ('Wijk', 'Buurt'))
+        select {edition}::bigint as edition, cbs.area_level, cbs.area_code,
+            coalesce(cbs.cbs_name, b.area_name, cbs.area_code) as area_name, g.gemeente_name,
+            case when cbs.cbs_name is not null then 'cbs_key_figures' when b.area_name is not null then 'boundaries'
+                 else 'code' end as name_source
+        from cbs inner join gemeenten as g using (gemeente_code) left join boundaries as b using (area_code)
+        union all select {edition}, area_level, area_code, area_name, null, 'reference' from areas"""
+    )
+    con.execute(
+        f"""create table monitor.monitor_area_boundaries as
+        select {edition}::integer as edition, n.area_level, n.area_code, n.area_name,
+            case when n.area_level = 'gemeente' then n.area_code else 'GM' || substr(n.area_code, 3, 4) end as gemeente_code,
+            b.geometry, b.source_file
+        from boundaries as b inner join area_names as n using (area_level, area_code)
+        where n.area_level in ('gemeente', 'wijk', 'buurt')"""
+    )
+
+
+def not_computed(con) -> None:
+    """The NOT_COMPUTED tables, empty, with the columns and types of their dbt YAML."""
+    import yaml
+
+    models = {}
+    for path in (REPO / "dbt_project" / "models").rglob("*.yml"):
+        models |= {m["name"]: m for m in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", [])}
+    for table in NOT_COMPUTED:
+        columns = ", ".join(f'"{c["name"]}" {c["data_type"]}' for c in models[table]["columns"])
+        con.execute(f"create table monitor.{table} ({columns})")
 
 
 def small_area(con, edition: int) -> None:
     from monitor.statistics.small_area import INDICATORS, small_area_estimates
+    from monitor.statistics.tables import _named, _without_small_direct_figures
 
     respondents = con.execute(
         f"""select {edition}::bigint as edition, r.resp_id, r.gemeente_code, r.buurt_code,
@@ -416,9 +508,9 @@ def small_area(con, edition: int) -> None:
         [list(INDICATORS)],
     ).df()
     result = small_area_estimates(respondents, areas, direct)
-    estimates = result.estimates
-    estimates = estimates.assign(direct_estimate=estimates["direct_estimate"].where(~(estimates["n_respondents"] < MIN_RESPONDENTS)))
-    _put(con, "monitor.monitor_small_area_estimates", estimates)
+    # named as int_area_names names them: the CBS label (not a bare code), else the code
+    names = con.execute("select * from area_names where area_level in ('wijk', 'buurt')").df()
+    _put(con, "monitor.monitor_small_area_estimates", _named(_without_small_direct_figures(result.estimates), names))
     _put(con, "monitor.monitor_small_area_validation", result.validation)
 
 
@@ -449,17 +541,9 @@ def exports(con, out: Path, edition: int) -> dict:
     """The pipeline's own export code (tabellenboek, factsheets) on the floor's monitor schema."""
     from monitor.exports.tabellenboek import read_edition, write_export
     from monitor.factsheets import gather_edition, write_factsheet_files
+    from monitor.presentation.flagged import below_gemeente_view_sql
 
-    con.execute(
-        """create view monitor.monitor_below_gemeente as
-        select s.edition, s.gemeente_code, g.area_name as gemeente_name, s.area_level, s.area_code, s.indicator,
-            s.estimate, s.ci_lower, s.ci_upper, s.gemeente_estimate, s.n_respondents, s.inhabitants
-        from monitor.monitor_small_area_estimates as s
-        left join monitor.monitor_area_estimates as g
-            on g.edition = s.edition and g.area_level = 'gemeente' and g.area_code = s.gemeente_code and g.indicator = s.indicator
-        where s.below_gemeente
-        order by s.edition, s.gemeente_code, s.indicator, s.area_level desc, s.estimate"""
-    )
+    con.execute(below_gemeente_view_sql("monitor"))
     con.execute(
         "create table monitor.monitor_publication_log (edition integer, published_at timestamp with time zone, "
         "dagster_run_id varchar, tables varchar[])"
@@ -509,9 +593,14 @@ def run_floor(landing: Path, out: Path, edition: int = 2018, with_exports: bool 
         direct_estimates(con, edition)
     with stage("importance"):
         importance(con, edition)
+    with stage("transform (SQL)"):
+        area_names(con, edition)
     with stage("SAE"):
         small_area(con, edition)
         empty_trend(con)
+    with stage("transform (SQL)"):
+        steerability(con, edition)
+        not_computed(con)
     with stage("write Parquet"):
         rows = write_tables(con, out)
     extra = {}

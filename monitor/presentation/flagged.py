@@ -25,6 +25,25 @@ from dataclasses import dataclass, field
 from monitor.presentation.labels import HEADLINE_INDICATORS, indicator_label
 
 BELOW_GEMEENTE_VIEW = "monitor_below_gemeente"
+
+
+def below_gemeente_view_sql(schema: str) -> str:
+    """The statement that (re)creates the view of every wijk and buurt estimate with its
+    gemeente's name and estimate beside it, in `schema` (the publish step runs it after each
+    publication; the benchmark's floor, bench/floor.py, on its own schema)."""
+    return f"""
+    create or replace view {schema}.{BELOW_GEMEENTE_VIEW} as
+    select
+        s.edition, s.gemeente_code, g.area_name as gemeente_name, s.area_level, s.area_code, s.area_name,
+        s.indicator, s.estimate, s.ci_lower, s.ci_upper, s.gemeente_estimate, s.flag_basis, s.n_respondents,
+        s.direct_estimate, s.own_weight, s.inhabitants
+    from {schema}.monitor_small_area_estimates as s
+    left join {schema}.monitor_area_estimates as g
+        on g.edition = s.edition and g.area_level = 'gemeente' and g.area_code = s.gemeente_code
+        and g.indicator = s.indicator
+    where s.below_gemeente
+    order by s.edition, s.gemeente_code, s.indicator, s.area_level desc, s.estimate
+"""
 # what a flagged area is called beside its mark (a chart's red point, a map's red outline)
 FLAGGED_SHORT = "gesignaleerd: significant onder de gemeente"
 

@@ -26,7 +26,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from monitor.contract import PUBLISHED_TABLES
-from monitor.presentation.flagged import read_flagged_areas
+from monitor.presentation.flagged import below_gemeente_view_sql, read_flagged_areas
 from monitor.settings import published_path
 from orchestration.keys import audit_key, published_key
 from orchestration.metadata import (
@@ -46,19 +46,7 @@ WHOLE_TABLES = {t.name: t.about for t in PUBLISHED_TABLES.values() if not t.per_
 LOG_TABLE = "monitor_publication_log"
 VERSION = code_version(__name__, "orchestration.warehouse")
 
-BELOW_GEMEENTE_VIEW = f"""
-    create or replace view {PUBLISHED}.monitor_below_gemeente as
-    select
-        s.edition, s.gemeente_code, g.area_name as gemeente_name, s.area_level, s.area_code, s.area_name,
-        s.indicator, s.estimate, s.ci_lower, s.ci_upper, s.gemeente_estimate, s.flag_basis, s.n_respondents,
-        s.direct_estimate, s.own_weight, s.inhabitants
-    from {PUBLISHED}.monitor_small_area_estimates as s
-    left join {PUBLISHED}.monitor_area_estimates as g
-        on g.edition = s.edition and g.area_level = 'gemeente' and g.area_code = s.gemeente_code
-        and g.indicator = s.indicator
-    where s.below_gemeente
-    order by s.edition, s.gemeente_code, s.indicator, s.area_level desc, s.estimate
-"""
+BELOW_GEMEENTE_VIEW = below_gemeente_view_sql(PUBLISHED)
 LOG_STATEMENTS = [
     f"""create table if not exists {PUBLISHED}.{LOG_TABLE} (
         edition integer, published_at timestamp with time zone, dagster_run_id varchar, tables varchar[])""",
