@@ -4,7 +4,7 @@ when written, the GX Data Docs of the run."""
 
 from pathlib import Path
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, MetadataValue
+from dagster import AssetCheckExecutionContext, AssetCheckKey, AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 from data_quality.outcome import SuiteOutcome
 from monitor import settings
@@ -29,16 +29,22 @@ def _docs_metadata(outcomes: list[SuiteOutcome]) -> dict:
     return {**({"data_docs_url": MetadataValue.url(url)} if url else {}), "data_docs": MetadataValue.path(index)}
 
 
-def _advice_metadata(context: AssetCheckExecutionContext, passed: bool) -> dict:
+def _advice_metadata(context: AssetCheckExecutionContext, key: AssetCheckKey, passed: bool) -> dict:
     """The stage the check guards and, when it failed, what to do (the CLI summary shows the same)."""
-    key = context.check_specs[0].key
     edition = edition_of(context) if context.has_partition_key else None
     guidance = advice(key.asset_key, key.name, edition)
     return {"stage": guidance.stage, **({} if passed else {"what_to_do": MetadataValue.text(guidance.what_to_do)})}
 
 
-def check_result(context: AssetCheckExecutionContext, outcomes: list[SuiteOutcome], metadata: dict | None = None) -> AssetCheckResult:
-    """The outcomes as one check result; `metadata` adds what the suites alone do not show."""
+def check_result(
+    context: AssetCheckExecutionContext,
+    outcomes: list[SuiteOutcome],
+    metadata: dict | None = None,
+    key: AssetCheckKey | None = None,
+) -> AssetCheckResult:
+    """The outcomes as one check result; `metadata` adds what the suites alone do not show. `key`
+    names the check when the step runs several (a multi-asset check); else the step's one check."""
+    key = key or context.check_specs[0].key
     passed = all(o.success for o in outcomes)
     for outcome in outcomes:
         log = context.log.info if outcome.success else context.log.error
@@ -49,6 +55,8 @@ def check_result(context: AssetCheckExecutionContext, outcomes: list[SuiteOutcom
         for f in o.failures
     ]
     return AssetCheckResult(
+        asset_key=key.asset_key,
+        check_name=key.name,
         passed=passed,
         severity=AssetCheckSeverity.ERROR,
         metadata={
@@ -59,7 +67,7 @@ def check_result(context: AssetCheckExecutionContext, outcomes: list[SuiteOutcom
             "failure_summary": MetadataValue.text(
                 "\n".join(f"{o.batch_name}:\n{o.failure_text()}" for o in outcomes if not o.success) or "none"
             ),
-            **_advice_metadata(context, passed),
+            **_advice_metadata(context, key, passed),
             **_docs_metadata(outcomes),
             **(metadata or {}),
         },
