@@ -77,6 +77,14 @@ def use_scaled_layout(factor: int) -> None:
         frame["inhabitants"] = frame["inhabitants"] * factor
         frame["n_wijken"] = (frame["n_wijken"] * factor).clip(upper=MAX_WIJKEN_PER_GEMEENTE)
         frame["n_buurten"] = frame["n_buurten"] * factor
+        # gemeenten that merge in a later edition share the two-digit wijk codes of their
+        # successor (the demo boundaries draw every edition's layout): their wijken together fit
+        later = layout._mergers(layout.BASE_LAYOUT_YEAR + 1, max(layout.EDITIONS))
+        for _, members in later.groupby("to_code").from_code:
+            rows = frame["gemeente_code"].isin(members)
+            total = frame.loc[rows, "n_wijken"].sum()
+            if total > MAX_WIJKEN_PER_GEMEENTE:
+                frame.loc[rows, "n_wijken"] = (frame.loc[rows, "n_wijken"] * MAX_WIJKEN_PER_GEMEENTE // total).clip(lower=1)
         return frame
 
     layout._base_gemeenten = scaled

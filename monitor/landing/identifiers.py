@@ -25,6 +25,7 @@ import pandas as pd
 from monitor.codebook import Codebook
 
 UNIQUE_SHARE = 0.9  # distinct / non-empty values at or above this: unique-ish, as ids are
+APPROX_MARGIN = 0.9  # approx_count_distinct's estimate may be this much below the exact count
 FIT_SHARE = 0.5  # at least this share of values fitting the column's own contract: its own content
 # columns the loaders add (file name, line number, edition folder): not delivered values
 BOOKKEEPING_PREFIX = "_"
@@ -146,7 +147,7 @@ def hidden_values_in_table(conn, relation: str, codebook: Codebook) -> HiddenVal
     delivered = [c for c in columns if not c.startswith(BOOKKEEPING_PREFIX)]
     patterns = _private_patterns(codebook)
     measures = [
-        f"count({_text(c)}), count(distinct {_text(c)}), "
+        f"count({_text(c)}), approx_count_distinct({_text(c)}), "
         + (
             ", ".join(f"count_if(regexp_matches({_text(c)}, '{p.replace(chr(39), chr(39) * 2)}'))" for p in patterns)
             or "0"
@@ -158,7 +159,9 @@ def hidden_values_in_table(conn, relation: str, codebook: Codebook) -> HiddenVal
     candidates = []
     for k, column in enumerate(delivered):
         present, distinct, *matching = counts[k * width : (k + 1) * width]
-        unique_ish = present and distinct >= UNIQUE_SHARE * present
+        # a prefilter: HyperLogLog's estimate errs by a few percent, so a margin keeps every column
+        # whose exact count could reach the share (the rule itself counts exactly, in Python)
+        unique_ish = present and distinct >= APPROX_MARGIN * UNIQUE_SHARE * present
         patterned = present and any(m >= FIT_SHARE * present for m in matching)
         if column in codebook.private_columns or unique_ish or patterned:
             candidates.append(column)

@@ -278,12 +278,27 @@ def _describe_bad(column: str, bad: pd.Series, expected: str, hidden: HiddenValu
     return f"column {column}: {len(bad)} row(s) are not {expected}, e.g. line(s) {lines} {shown}"
 
 
+def _to_numbers(text: pd.Series) -> pd.Series:
+    """`pd.to_numeric(text, errors="coerce")`, fast for a column whose values all parse: Arrow's
+    cast accepts a subset of what pandas accepts (no spaces around a number, for one), so when it
+    succeeds pandas would give the same numbers; when any value fails, pandas decides as always.
+    (pandas took 4 of the 8 s a national survey of 500,000 respondents took to load.)"""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        numbers = pc.cast(pa.array(text, type=pa.string(), from_pandas=True), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(text, errors="coerce")
+    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+
+
 def _unparsable(text: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, str]:
     """Typed copy of one column, which present values do not parse, and the type in words."""
     present = text != ""
     if kind == "string":
         return text.where(present, None).astype("string"), present & False, "text"
-    numbers = pd.to_numeric(text.where(present, None), errors="coerce")
+    numbers = _to_numbers(text.where(present, None))
     unparsable = present & numbers.isna()
     if kind == "int":
         unparsable |= present & numbers.notna() & (numbers != np.floor(numbers))

@@ -29,7 +29,6 @@ LAYOUT_KEY = AssetKey(["staging", "stg_cbs__kwb_regions"])
     ),
 )
 def stg_survey__item_answers_recoded(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
-
     codebook = load_codebook()
     edition = edition_of(context)
     batch = f"staging.stg_survey__item_answers (edition {edition})"
