@@ -1,6 +1,6 @@
 """The rules of the monitor that more than one layer applies, from monitor/contract.yaml: the
 disclosure thresholds, the weighting's pooling and trimming bounds, the n that a regression per
-regio needs, the province, the schema names, the published tables and their figures. dbt reads the same file's values as vars
+regio needs, the province, the layers (schema and group names), the published tables and their figures. dbt reads the same file's values as vars
 (`dbt_vars()`, passed by every dbt invocation of the pipeline), so a rule lives in one place.
 
     python -m monitor.contract    # the vars as JSON, for a dbt command run by hand: --vars "$(...)"
@@ -32,7 +32,19 @@ MIN_RESPONDENTS_PER_GEMEENTE: int = int(_C["weighting"]["min_respondents_per_gem
 MAX_WEIGHT_RATIO: float = float(_C["weighting"]["max_weight_ratio"])
 MIN_RESPONDENTS_PER_RESOURCE: int = int(_C["importance"]["min_respondents_per_resource"])
 MIN_COVARIATE_COVERAGE: float = float(_C["small_area"]["min_covariate_coverage"])
-SCHEMAS: dict[str, str] = dict(_C["schemas"])
+LAYERS: dict[str, str] = dict(_C["layers"])  # name -> what it holds; the name is schema, group and folder
+FILES_ONLY_LAYERS = ("share",)  # layers that write files, no schema
+
+
+def layer(name: str) -> str:
+    """The name of a layer of the contract (its schema and its Dagster group), refused when the
+    contract has no such layer: a typo is an error here, not a new schema."""
+    if name not in LAYERS:
+        raise KeyError(f"{CONTRACT_PATH}: no layer {name!r}; the layers are {', '.join(LAYERS)}")
+    return name
+
+
+SCHEMAS: tuple[str, ...] = tuple(name for name in LAYERS if name not in FILES_ONLY_LAYERS)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from monitor.contract import SCHEMAS
+from monitor.contract import layer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -16,7 +16,7 @@ DUCKDB_FILENAME = "warehouse.duckdb"  # not monitor.duckdb: `monitor.x` would be
 # again not monitor.duckdb, for the same reason
 PUBLISHED_FILENAME = "published.duckdb"
 # the schema readers see (in both files): only data that passed every check (monitor/contract.yaml)
-PUBLISHED_SCHEMA = SCHEMAS["publish"]
+PUBLISHED_SCHEMA = layer("monitor")
 
 
 def _resolve(value: str) -> Path:

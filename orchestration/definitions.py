@@ -1,10 +1,10 @@
-"""The code location: assets, checks, jobs and resources, each defined beside its stage."""
+"""The code location: assets, checks, jobs and resources, each defined beside its layer."""
 
 from dagster import Definitions, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules
 
 from orchestration.assets import assessments, dbt, exports, factsheets, publish, raw
 from orchestration.automation import new_edition_sensor, stale_run_sensor, yearly_refresh_schedule
-from orchestration.checks import marts as mart_checks
+from orchestration.checks import audit as audit_checks
 from orchestration.checks import publish as publish_checks
 from orchestration.checks import raw as raw_checks
 from orchestration.checks import small_area as small_area_checks
@@ -21,7 +21,7 @@ def build_definitions() -> Definitions:
     return Definitions(
         assets=load_assets_from_modules([raw, dbt, publish, exports, factsheets, assessments]),
         asset_checks=load_asset_checks_from_modules(
-            [raw_checks, staging_checks, weighting_checks, mart_checks, small_area_checks, publish_checks]
+            [raw_checks, staging_checks, weighting_checks, audit_checks, small_area_checks, publish_checks]
         ),
         jobs=[monitor_refresh_job, fetch_cbs_job],
         sensors=[new_edition_sensor, stale_run_sensor, failed_run_explainer],

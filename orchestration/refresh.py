@@ -51,7 +51,7 @@ class CheckSummary:
     passed: bool
     detail: str = ""
     edition: int | None = None
-    stage: str = ""
+    layer: str = ""
     what_to_do: str = ""
     blocking: bool = True  # False for a WARN result: reported, never a failure of the refresh
 
@@ -107,7 +107,7 @@ def _check_summaries(result, edition: int) -> list[CheckSummary]:
                 passed=evaluation.passed,
                 detail="" if evaluation.passed or detail is None else str(detail.value),
                 edition=edition,
-                stage=guidance.stage,
+                layer=guidance.layer,
                 what_to_do="" if evaluation.passed else guidance.what_to_do,
                 blocking=blocking,
             )
@@ -232,15 +232,17 @@ def _recover(instance: DagsterInstance) -> list[str]:
 
 # -- summary --------------------------------------------------------------------------------
 
-STAGE_TABLES = [
-    ("land", "raw.survey_responses", "_landing_edition"),
-    ("land", "raw.kwb_key_figures", "edition"),
-    ("stage", "staging.stg_survey__respondents", "edition"),
-    ("stage", "staging.stg_cbs__kwb_regions", "edition"),
-    ("model", "intermediate.int_respondent_indicators", "edition"),
-    ("audit", "audit.monitor_area_estimates", "edition"),
-    ("publish", "monitor.monitor_area_estimates", "edition"),
-    ("publish", "monitor.monitor_small_area_estimates", "edition"),
+# a table of each layer, per edition (the schema in each name is the layer: monitor/contract.yaml)
+LAYER_TABLES = [
+    ("raw.survey_responses", "_landing_edition"),
+    ("raw.kwb_key_figures", "edition"),
+    ("staging.stg_survey__respondents", "edition"),
+    ("staging.stg_cbs__kwb_regions", "edition"),
+    ("intermediate.int_respondent_indicators", "edition"),
+    ("weighting.respondent_weights", "edition"),
+    ("audit.monitor_area_estimates", "edition"),
+    ("monitor.monitor_area_estimates", "edition"),
+    ("monitor.monitor_small_area_estimates", "edition"),
 ]
 HEADLINE_INDICATORS = ("veerkracht_score", "pct_veerkrachtig", "persoonlijk", "sociaal", "omgeving")
 
@@ -285,15 +287,15 @@ EDITION_COUNTS = [
 ]
 
 
-def _stage_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    lines = ["rows per stage:"]
-    for stage, table, edition_column in STAGE_TABLES:
+def _layer_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    lines = ["rows per layer:"]
+    for table, edition_column in LAYER_TABLES:
         if not _table_exists(conn, table):
-            lines.append(f"  {stage:<8} {table:<42} not built")
+            lines.append(f"  {table:<42} not built")
             continue
         counts = conn.execute(f"select {edition_column}, count(*) from {table} group by 1 order by 1").fetchall()
         shown = ", ".join(f"{edition}: {n:,}" for edition, n in counts) or "empty"
-        lines.append(f"  {stage:<8} {table:<42} {shown}")
+        lines.append(f"  {table:<42} {shown}")
     return lines
 
 
@@ -330,7 +332,7 @@ def warehouse_lines(database: Path) -> list[str]:
     if not database.exists():
         return [f"no warehouse at {database}"]
     with duckdb.connect(str(database), read_only=True) as conn:
-        lines = _stage_lines(conn)
+        lines = _layer_lines(conn)
         if _table_exists(conn, "monitor.monitor_area_estimates"):
             lines += _headline_lines(conn)
         if _table_exists(conn, "monitor.monitor_trend"):
@@ -353,16 +355,16 @@ def _publication_lines(report: RefreshReport) -> list[str]:
 
 
 def _stop_point(report: RefreshReport, edition: int) -> str:
-    """The first failed step (or failed blocking check) of the edition's run, with its stage."""
-    from orchestration.checks.remedies import STAGES
+    """The first failed step (or failed blocking check) of the edition's run, with its layer."""
+    from orchestration.checks.remedies import LAYERS
 
     steps = [s.split(" ", 1)[1] for s in report.failed_steps if s.split(" ", 1)[0] == str(edition)]
     if steps:
-        stage = STAGES.get(steps[0].split("_", 1)[0])
-        return f"step {steps[0]}" + (f" (stage {stage})" if stage else "")
+        layer = LAYERS.get(steps[0].split("_", 1)[0])
+        return f"step {steps[0]}" + (f" (layer {layer})" if layer else "")
     checks = [c for c in report.failed_checks if c.edition == edition]
     if checks:
-        return f"check {checks[0].name} (stage {checks[0].stage})"
+        return f"check {checks[0].name} (layer {checks[0].layer})"
     return "its start (no step ran; see the Dagster run's log)"
 
 
@@ -459,11 +461,11 @@ def render_summary(report: RefreshReport, database: Path) -> str:
         f"checks: {passed} passed, {len(report.failed_checks)} failed, {len(report.warnings)} warning(s)",
     ]
     for check in report.warnings:
-        lines.append(f"  WARNING {check.name} (edition {check.edition}, stage: {check.stage}; does not block)")
+        lines.append(f"  WARNING {check.name} (edition {check.edition}, layer: {check.layer}; does not block)")
         lines += [f"    {line}" for line in check.detail.splitlines()]
         lines += textwrap.wrap(f"what to do: {check.what_to_do}", 100, initial_indent="    ", subsequent_indent="      ")
     for check in report.failed_checks:
-        lines.append(f"  FAILED {check.name} (edition {check.edition}, stage: {check.stage})")
+        lines.append(f"  FAILED {check.name} (edition {check.edition}, layer: {check.layer})")
         lines += [f"    {line}" for line in check.detail.splitlines()]
         lines += textwrap.wrap(f"what to do: {check.what_to_do}", 100, initial_indent="    ", subsequent_indent="      ")
     lines += [f"note: {note}" for note in report.notes]

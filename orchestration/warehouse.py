@@ -21,10 +21,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from monitor.contract import SCHEMAS
+from monitor.contract import layer
 from monitor.settings import PUBLISHED_SCHEMA
 
-AUDIT = SCHEMAS["audit"]  # candidates, checked before anyone reads them
+AUDIT = layer("audit")  # candidates, checked before anyone reads them
 PUBLISHED = PUBLISHED_SCHEMA  # what readers see: only data that passed every check
 
 

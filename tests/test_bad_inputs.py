@@ -335,7 +335,7 @@ def test_refresh_names_column_and_count_of_a_contract_violation(refreshed):
     assert "raw_survey_responses_contract" in out and "survey.csv (edition 2018)" in out
     assert "column coping_1:" in out and "2 row(s) violate it" in out
     assert "column age: expected age between 18 and 105; 1 row(s) violate it" in out
-    assert "(edition 2018, stage: land (raw files))" in out
+    assert "(edition 2018, layer: raw (the landing files))" in out
     assert "what to do: The survey delivery breaks the codebook contract." in out
 
 
@@ -357,7 +357,7 @@ def test_too_few_respondents_are_refused_at_the_raw_stage_not_by_the_raking(refr
     assert "raking pools of survey.csv (edition 2018)" in out
     assert "expected every COROP region (raking pool) of the 2018 layout has respondents" in out
     assert "CR33 West-Noord-Brabant has none" in out and "CR35 Noordoost-Noord-Brabant has none" in out
-    assert "(edition 2018, stage: land (raw files))" in out
+    assert "(edition 2018, layer: raw (the landing files))" in out
     assert "has targets but no respondents" not in out  # the weighting never ran
     assert "A COROP region without respondents (raking pools) means an incomplete delivery" in " ".join(out.split())
 

@@ -113,11 +113,12 @@ def test_asset_lineage_runs_from_raw_files_to_published_tables(browser, dagster_
     # each group box and asset node is a foreignObject with its name; each lineage edge a path
     labels = graph.evaluate("svg => Array.from(svg.querySelectorAll('foreignObject')).map(f => f.textContent.trim()).filter(t => t)")
     edges = graph.evaluate("svg => svg.querySelectorAll(':scope > path').length")
-    for group in ("land", "stage", "model", "audit", "publish"):
+    groups = ("raw", "staging", "intermediate", "weighting", "audit", "monitor")  # the layers upstream
+    for group in groups:
         assert group in labels, (group, labels)
     for asset in ("survey_responses", "kwb_key_figures", "respondent_weights", "int_indicators", "codebook_items"):
         assert asset in labels, (asset, labels)  # upstream of the published table, so linked to it by edges
-    assets = [label for label in labels if label not in ("land", "stage", "model", "audit", "publish", "reference")]
+    assets = [label for label in labels if label not in (*groups, "reference")]
     assert len(assets) >= 20 and edges >= len(assets) - 1, (len(assets), edges)  # n connected nodes: >= n-1 edges
     page.close()
 

@@ -43,14 +43,14 @@ def test_the_python_layers_read_the_same_rules():
     assert f"minder dan {rules['disclosure']['min_inhabitants_per_area']} inwoners" in SUPPRESSED_EXPLANATION
     assert (MAX_WEIGHT_RATIO, POOL_BELOW) == (rules["weighting"]["max_weight_ratio"], rules["weighting"]["min_respondents_per_gemeente"])
     assert MIN_RESPONDENTS_PER_RESOURCE == rules["importance"]["min_respondents_per_resource"]
-    assert (PUBLISHED_SCHEMA, AUDIT) == (rules["schemas"]["publish"], rules["schemas"]["audit"])
+    assert (PUBLISHED_SCHEMA, AUDIT) == ("monitor", "audit") and {"monitor", "audit"} <= set(rules["layers"])
 
 
 def _audit_models() -> dict[str, dict]:
     """The dbt models built into schema audit (the candidates of the published tables), by name."""
     models = {}
-    for folder in ("marts", "trend"):
-        for path in (DBT_PROJECT_DIR / "models" / folder).glob("*.yml"):
+    for folder in ("audit",):
+        for path in (DBT_PROJECT_DIR / "models" / folder).rglob("*.yml"):
             models |= {m["name"]: m for m in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]}
     return models
 

@@ -4,8 +4,8 @@ and column descriptions of the YAML beside the models.
 What auditors read there is checked on the manifest and the catalog that `dbt docs generate
 --static` inlines into that page (the manifest: the project as dbt parsed it, descriptions and
 declared types included; the catalog: the columns and types of the built warehouse): every column
-of every model is documented with its real type, the public SQL models (models/marts,
-models/trend) have enforced contracts, the project's overview is the front page and no description shows
+of every model is documented with its real type, the public SQL models (models/audit,
+models/audit/trend) have enforced contracts, the project's overview is the front page and no description shows
 unrendered Jinja."""
 
 import json
@@ -18,7 +18,7 @@ import pytest
 
 pytestmark = pytest.mark.pipeline
 MONITOR = str(Path(sys.executable).with_name("monitor"))
-PUBLIC_FOLDERS = ("models/marts/", "models/trend/")
+PUBLIC_FOLDERS = ("models/audit/",)
 RAW_JINJA = ("var(", "{{", "{%")
 
 
@@ -46,7 +46,7 @@ def test_dbt_docs_carry_the_yaml_descriptions(built_demo, built_demo_docs):
     page = built_demo.warehouse / "dbt_docs" / "index.html"
     html = page.read_text(encoding="utf-8")
     assert str(page) in result.stdout
-    # a model description and a column description from models/marts/_marts.yml
+    # a model description and a column description from models/audit/_audit.yml
     assert "Direct estimates per edition, area level" in html
     assert "provincie, regio (COROP), grootteklasse, regio_grootteklasse (size class within a regio) or gemeente." in html
     assert "stg_survey__item_answers" in html and "monitor_trend" in html
@@ -89,7 +89,7 @@ def test_every_model_column_has_its_type_and_a_description(docs_artifacts):
 
 
 def test_every_public_model_has_an_enforced_contract(docs_artifacts):
-    """The models published into schema `monitor` (models/marts, models/trend) enforce their
+    """The models published into schema `monitor` (models/audit, models/audit/trend) enforce their
     contract: dbt checks every column's name and type at each build."""
     _, manifest, _ = docs_artifacts
     public = {node["name"]: node for node in _models(manifest).values() if node["original_file_path"].startswith(PUBLIC_FOLDERS)}

@@ -32,14 +32,18 @@ def test_lineage_runs_from_raw_files_to_the_published_mart():
         assert AssetKey(key) in upstream
 
 
-def test_assets_are_grouped_by_stage():
+def test_every_asset_is_grouped_by_its_layer():
+    """One name per layer (monitor/contract.yaml): an asset's group is its schema; the outputs for
+    people (no schema) are the layer share."""
+    from monitor.contract import LAYERS
+
     graph = _graph()
-    groups = {key.path[0]: graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups["raw"] == "land"
-    assert groups["staging"] == "stage"
-    assert groups["intermediate"] == "model"
-    assert groups["audit"] == "audit"
-    assert groups["monitor"] == "publish"
+    for key in graph.get_all_asset_keys():
+        group = graph.get(key).group_name
+        assert group in LAYERS, (key, group)
+        assert group == key.path[0] or group == "share", (key, group)
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups == set(LAYERS), set(LAYERS) - groups
 
 
 def test_every_published_table_comes_from_a_checked_audit_candidate():

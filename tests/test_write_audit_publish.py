@@ -95,7 +95,7 @@ def test_the_summary_says_what_failed_and_that_nothing_was_published(failed_refr
     assert "FAILED audit/small_area_estimates:monitor_small_area_estimates_publication" in text
     assert "estimate >= ci_lower" in text or "ci_upper >= estimate" in text
     assert f"edition {EDITION} NOT published" in text
-    assert "stage: audit (before publishing)" in text
+    assert "layer: audit (before publishing)" in text
     assert "what to do: The candidate in schema audit breaks a publication rule" in text
 
 

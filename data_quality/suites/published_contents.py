@@ -1,6 +1,6 @@
 """The content suites of every published table with figures, each with the helper frame it
 validates (data_quality/suites/mart_contents.py and profile_contents.py hold the suites): the
-list orchestration/checks/marts.py makes its blocking checks from."""
+list orchestration/checks/audit.py makes its blocking checks from."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The statistics as tables of the warehouse: what the dbt Python models (dbt_project/models/
-weighting/*.py and marts/*.py) return, from the frames dbt hands them. The algorithms are in
+weighting/*.py and audit/*.py) return, from the frames dbt hands them. The algorithms are in
 weighting.py, importance.py and small_area.py; this module only shapes their results into the
 tables the flow publishes, and computes each result once per dbt invocation where several models
 share it (the four weighting tables rest on one calibration, the small-area estimates and their

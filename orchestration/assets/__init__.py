@@ -1,1 +1,2 @@
-"""Assets by stage: raw (land the files), dbt (stage, model, publish)."""
+"""Assets by layer (monitor/contract.yaml): raw (the landing files), dbt (staging, intermediate,
+weighting, audit: one invocation), publish (monitor), exports, factsheets and assessments (share)."""

@@ -24,6 +24,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from monitor.assessment.assess import READS
+from monitor.contract import layer
 from monitor.landing.discover import PROJECTS_FOLDER
 from orchestration.assets.publish import published_key
 from orchestration.metadata import code_version, markdown_table
@@ -46,7 +47,7 @@ def project_files(landing: Path) -> list[Path]:
     key=ASSESSMENTS_KEY,
     partitions_def=editions,
     deps=[published_key(t) for t in READS],
-    group_name="share",
+    group_name=layer("share"),
     kinds={"html", "json", "python"},
     code_version=VERSION,
     check_specs=[

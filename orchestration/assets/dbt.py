@@ -22,7 +22,7 @@ from dagster_dbt import (
 )
 from dagster_duckdb import DuckDBResource
 
-from monitor.contract import dbt_vars
+from monitor.contract import dbt_vars, layer
 from monitor.settings import dbt_log_path, logs_dir
 from orchestration.dbt_manifest import DBT_PROJECT, ensure_manifest
 from orchestration.dbt_metadata import with_table_metadata
@@ -31,9 +31,6 @@ from orchestration.partitions import edition_of, editions
 
 DBT_TARGET_FOLDER = "dbt_target"  # under the warehouse folder: dbt's artifacts of the last invocation
 PROJECT_METADATA_KEY = "dagster_dbt/project"
-GROUP_BY_LAYER = {
-    "staging": "stage", "intermediate": "model", "weighting": "model", "marts": "audit", "trend": "audit", "seeds": "reference",
-}
 
 
 class MonitorDbtTranslator(DagsterDbtTranslator):
@@ -57,10 +54,8 @@ class MonitorDbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("description") or f"dbt {dbt_resource_props['resource_type']} {name}"
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "seed":
-            return GROUP_BY_LAYER["seeds"]
-        layer = dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else None
-        return GROUP_BY_LAYER.get(layer)
+        """The node's layer: its schema, which is also its folder (monitor/contract.yaml `layers`)."""
+        return layer(dbt_resource_props["config"].get("schema") or dbt_resource_props["schema"])
 
 
 TRANSLATOR = MonitorDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))

@@ -17,6 +17,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
+from monitor.contract import layer
 from orchestration.assets.publish import EDITION_TABLES, LOG_TABLE, WHOLE_TABLES, published_key
 from orchestration.metadata import code_version, markdown_table
 from orchestration.partitions import edition_of, editions
@@ -31,7 +32,7 @@ EXPORTED_KEYS = [published_key(table) for table in [*EDITION_TABLES, *WHOLE_TABL
     key=TABELLENBOEK_KEY,
     partitions_def=editions,
     deps=EXPORTED_KEYS,
-    group_name="share",
+    group_name=layer("share"),
     kinds={"excel", "parquet", "csv"},
     code_version=VERSION,
     description=(

@@ -8,6 +8,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
+from monitor.contract import layer
 from orchestration.assets.publish import EDITION_TABLES, LOG_TABLE, WHOLE_TABLES, published_key
 from orchestration.metadata import code_version, markdown_table
 from orchestration.partitions import edition_of, editions
@@ -29,7 +30,7 @@ TOP_FLAGGED = 10
     key=FACTSHEETS_KEY,
     partitions_def=editions,
     deps=[published_key(t) for t in [*EDITION_TABLES, *WHOLE_TABLES, LOG_TABLE]],
-    group_name="share",
+    group_name=layer("share"),
     kinds={"html", "python"},
     code_version=VERSION,
     description=(

@@ -58,7 +58,7 @@ def _spec(table: str, description: str) -> AssetSpec:
     return AssetSpec(
         published_key(table),
         deps=[audit_key(table)],
-        group_name="publish",
+        group_name=PUBLISHED,  # the layer monitor (monitor/contract.yaml)
         kinds={"duckdb"},
         code_version=VERSION,
         description=f"{PUBLISHED}.{table}: {description} Published copy of {AUDIT}.{table} after every check passed.",
@@ -69,7 +69,7 @@ SPECS = [_spec(t, d) for t, d in {**EDITION_TABLES, **WHOLE_TABLES}.items()] + [
     AssetSpec(
         published_key(LOG_TABLE),
         deps=[audit_key(t) for t in {**EDITION_TABLES, **WHOLE_TABLES}],
-        group_name="publish",
+        group_name=PUBLISHED,  # the layer monitor (monitor/contract.yaml)
         kinds={"duckdb"},
         code_version=VERSION,
         description=f"{PUBLISHED}.{LOG_TABLE}: one row per publication: edition, when, by which Dagster run, which tables.",

@@ -20,7 +20,7 @@ from monitor.cbs import kwb_spec, kwb_variables
 from monitor.cbs.kwb import load_kwb
 from monitor.codebook import load_codebook
 from monitor.codebook.tables import TABLE_BUILDERS, codebook_tables
-from monitor.contract import SCHEMAS
+from monitor.contract import layer
 from monitor.geo.boundaries import COLUMNS as BOUNDARY_COLUMNS
 from monitor.geo.boundaries import load_boundaries
 from monitor.landing.survey import load_survey
@@ -29,8 +29,8 @@ from orchestration.partitions import edition_of, editions
 from orchestration.resources import LandingZone
 from orchestration.warehouse import replace_edition_rows, replace_table
 
-RAW_SCHEMA = SCHEMAS["land"]
-GROUP = "land"
+RAW_SCHEMA = layer("raw")
+GROUP = RAW_SCHEMA  # one name per layer: schema and group (monitor/contract.yaml)
 SURVEY_KEY = AssetKey([RAW_SCHEMA, "survey_responses"])
 KWB_KEY = AssetKey([RAW_SCHEMA, "kwb_key_figures"])
 KWB_REJECTED_KEY = AssetKey([RAW_SCHEMA, "kwb_rejected_rows"])

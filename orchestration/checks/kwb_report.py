@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
+from orchestration.checks.remedies import LAYERS
 from orchestration.metadata import markdown_table
 
 MAX_LISTED = 20  # rows and codes listed in the summary; the tables hold all of them
@@ -91,6 +92,6 @@ def unusable_rows_result(rejected: pd.DataFrame, coverage: pd.DataFrame, columns
                 markdown_table(rejected[["source_file", "source_row", "region_code", "gemeente_code", "reason", "resolved_by"]])
                 if len(rejected) else "no rejected rows"
             ),
-            "stage": "land (raw files)",
+            "layer": LAYERS["raw"],
         },
     )

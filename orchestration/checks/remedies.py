@@ -1,8 +1,8 @@
 """What a data engineer should do when a check fails: one place for the advice that the CLI
 summary and the check metadata in the Dagster UI show beside the failure.
 
-The advice depends on the stage the check guards (a delivery problem at the raw stage, a model
-defect at the audit stage) and, for the raw and weighting checks, on the check itself."""
+The advice depends on the layer the check guards (a delivery problem in raw, a model defect in
+audit) and, for the raw and weighting checks, on the check itself."""
 
 import re
 import shutil
@@ -14,15 +14,15 @@ from dagster import AssetKey
 from monitor.settings import published_path, warehouse_dir
 from orchestration.lock import DUCKDB_LOCK_ERROR, duckdb_lock_holder
 
-# the first part of an asset key is its schema, which is its stage in the flow
-STAGES = {
-    "raw": "land (raw files)",
-    "staging": "stage",
-    "intermediate": "model",
-    "weighting": "model (weights)",
-    "reference": "reference data",
+# the first part of an asset key is its schema, which is its layer in the flow (monitor/contract.yaml)
+LAYERS = {
+    "raw": "raw (the landing files)",
+    "staging": "staging",
+    "intermediate": "intermediate",
+    "weighting": "weighting",
+    "reference": "reference (the seeds)",
     "audit": "audit (before publishing)",
-    "monitor": "publish",
+    "monitor": "monitor (published)",
     "assessments": "share (assessments)",
 }
 
@@ -99,17 +99,17 @@ BY_STAGE = {
 
 @dataclass(frozen=True)
 class Advice:
-    stage: str
+    layer: str
     what_to_do: str
 
 
 def advice(asset_key: AssetKey, check_name: str, edition: int | None, blocking: bool = True) -> Advice:
-    """The stage a failed check guards and what to do about it (a warning blocks nothing, so
+    """The layer a failed check guards and what to do about it (a warning blocks nothing, so
     it does not say that nothing was published)."""
     schema = asset_key.path[0]
     text = BY_CHECK.get(check_name) or BY_STAGE.get(schema, "Inspect the failing rows named above and refresh again. ")
     return Advice(
-        stage=STAGES.get(schema, schema),
+        layer=LAYERS.get(schema, schema),
         what_to_do=(text + (UNPUBLISHED if blocking else "")).strip().format(edition=edition if edition is not None else "<edition>"),
     )
 

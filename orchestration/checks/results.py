@@ -33,7 +33,7 @@ def _advice_metadata(context: AssetCheckExecutionContext, key: AssetCheckKey, pa
     """The stage the check guards and, when it failed, what to do (the CLI summary shows the same)."""
     edition = edition_of(context) if context.has_partition_key else None
     guidance = advice(key.asset_key, key.name, edition)
-    return {"stage": guidance.stage, **({} if passed else {"what_to_do": MetadataValue.text(guidance.what_to_do)})}
+    return {"layer": guidance.layer, **({} if passed else {"what_to_do": MetadataValue.text(guidance.what_to_do)})}
 
 
 def check_result(
