@@ -102,18 +102,22 @@ def _between(column: str, kw: Mapping) -> str:
 LONG_SET = 100  # a longer value set is matched by a join: DuckDB tests a long IN list value by value
 
 
-def _set_sql(values: list) -> str:
-    """The values for an IN: a list, or for a long set (the buurt codes of a national edition:
-    13,000) a subquery, which DuckDB matches with a hash join (7 s -> 0.05 s on 500,000 rows)."""
+def _in_sql(column: str, values: list) -> str:
+    """`column IN values`: a list, or for a long set of text values (the buurt codes of a
+    national edition: 13,000) a subquery, which DuckDB matches with a hash join (7 s -> 0.05 s on
+    500,000 rows). The column is compared as text there, as DuckDB compares a text literal of a
+    short list with a column of another type."""
     shown = [v for v in values if v is not None]  # NULL is never in a set: GX leaves NULLs out
     listed = ", ".join(literal(v) for v in shown) or "null"
-    return f"(select unnest([{listed}]))" if len(shown) > LONG_SET else f"({listed})"
+    if len(shown) > LONG_SET and all(isinstance(v, str) for v in shown):
+        return f"{q(column)}::varchar in (select unnest([{listed}]))"
+    return f"{q(column)} in ({listed})"
 
 
 def _in_set(column: str, values: list) -> str:
     if not values:
         return "true"
-    return f"{q(column)} not in {_set_sql(values)}"
+    return f"not ({_in_sql(column, values)})"
 
 
 def _pair_ignored(a: str, b: str, rule: str) -> str:
@@ -137,7 +141,7 @@ def counting(spec: Expect) -> Counting | None:
     if kind == "ExpectColumnValuesToBeInSet":
         return Counting(where, _in_set(col, kw["value_set"]), present, q(col))
     if kind == "ExpectColumnValuesToNotBeInSet":
-        return Counting(where, f"{q(col)} in {_set_sql(kw['value_set'])}", present, q(col))
+        return Counting(where, _in_sql(col, kw["value_set"]), present, q(col))
     if kind == "ExpectColumnValuesToBeBetween":
         return Counting(where, _between(col, kw), present, q(col))
     if kind == "ExpectColumnValuesToMatchRegex":

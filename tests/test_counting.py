@@ -132,3 +132,23 @@ def test_the_planted_defects_fail(both):
     assert {"known gemeente", "an adult age", "age answered", "one row per respondent", "upper above lower",
             "the copy", "one row per area", "the columns", "enough rows", "no old age", "no child"} <= failing
     assert "mostly adult" not in failing and "all rows" not in failing
+
+
+def test_a_long_value_set_counts_as_a_short_one():
+    """A set longer than counting.LONG_SET is matched by a join: the same counts and values as
+    the IN list, also on a column of another type than the set's values."""
+    from data_quality.counting import LONG_SET
+
+    frame = pd.DataFrame({"_source_row": range(2, 8), "code": ["a1", "a2", "zz", None, "a3", "yy"], "n": [1, 2, 3, 4, 5, 600]})
+    long_codes = [f"a{i}" for i in range(LONG_SET + 50)]
+    long_numbers = [str(i) for i in range(LONG_SET + 50)]
+    specs = [
+        Expect("ExpectColumnValuesToBeInSet", "long", {"column": "code", "value_set": long_codes}),
+        Expect("ExpectColumnValuesToBeInSet", "short", {"column": "code", "value_set": ["a1", "a2", "a3"]}),
+        Expect("ExpectColumnValuesToNotBeInSet", "long, not", {"column": "code", "value_set": long_codes}),
+        Expect("ExpectColumnValuesToBeInSet", "long text, numeric column", {"column": "n", "value_set": long_numbers}),
+    ]
+    long, short, long_not, numeric = validate_frame(frame, "sets", "rows", specs).outcomes
+    assert (long.unexpected_count, long.examples, long.rows) == (short.unexpected_count, short.examples, short.rows) == (2, ["zz", "yy"], [4, 7])
+    assert long_not.unexpected_count == 3 and long_not.rows == [2, 3, 6]
+    assert numeric.error is None and numeric.unexpected_count == 1 and numeric.rows == [7]
