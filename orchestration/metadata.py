@@ -48,13 +48,25 @@ def code_version(*modules: str) -> str:
     (its asset module and the domain modules that compute it), found without importing them, so
     that the UI marks an asset stale exactly when that code changed."""
     import hashlib
-    from importlib.util import find_spec
-    from pathlib import Path
 
     digest = hashlib.sha256()
     for name in modules:
-        digest.update(Path(find_spec(name).origin).read_bytes())
+        digest.update(_source_file(name).read_bytes())
     return digest.hexdigest()[:12]
+
+
+def _source_file(module: str):
+    """A project module's source file, from its name alone: `importlib.util.find_spec` would
+    import the parent packages (monitor.factsheets imports scipy: half a second of start-up)."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    path = root.joinpath(*module.split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return Path(find_spec(module).origin)  # not the project's
 
 
 LINEAGE_TABLE = "column_lineage (where each column comes from)"

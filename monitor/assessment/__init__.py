@@ -5,9 +5,20 @@ against the published tables alone (assess.py) and written as JSON and a Dutch p
 `assessments/projects` does it for every `<MONITOR_LANDING>/projects/*.yaml` after each
 publication."""
 
+from importlib import import_module
+
 from monitor.assessment.assess import Assessment, assess, to_json
 from monitor.assessment.project import Project, ProjectFileError, read_project
-from monitor.assessment.write import Written, assessment_dir, summary_lines, write_assessment
+
+# the page and its writer on first use: they load the factsheets' charts (and scipy with them),
+# which the Dagster definitions, importing this package for its table list, do not need
+_LAZY = {name: "monitor.assessment.write" for name in ("Written", "assessment_dir", "summary_lines", "write_assessment")}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Assessment",

@@ -170,7 +170,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 INDICATORS = ("veerkracht_score", "pct_veerkrachtig")  # ranges 0..10 and 0..100
 INDICATOR_RANGE = {"veerkracht_score": (0.0, 10.0), "pct_veerkrachtig": (0.0, 100.0)}
@@ -343,6 +342,8 @@ def fay_herriot_reml(y: np.ndarray, X: np.ndarray, psi: np.ndarray, offset: np.n
         _, logdet = np.linalg.slogdet(A)
         reml = -0.5 * (np.log(v).sum() + logdet + (r * r / v).sum())
         return -(reml + adjust * log_s2)  # Li-Lahiri adjustment: REML likelihood times s2u
+
+    from scipy import optimize  # here: the checks and the UI read this module's rules without scipy
 
     scale = max(float(np.var(y)), 1e-8)
     res = optimize.minimize_scalar(neg_loglik, bounds=(np.log(scale * 1e-6), np.log(scale * 10)), method="bounded",

@@ -6,7 +6,7 @@ from dagster_duckdb import DuckDBResource
 
 from data_quality.runner import validate_frame, validate_table
 from data_quality.suites import weighting as suite
-from monitor.statistics.weighting import MAX_WEIGHT_RATIO
+from monitor.contract import MAX_WEIGHT_RATIO  # the trimming bound (not the weighting module: polars, svy)
 from orchestration.checks.results import check_result, data_docs_dir
 from orchestration.keys import table_key
 from orchestration.partitions import edition_of, editions
