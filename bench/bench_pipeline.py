@@ -204,7 +204,7 @@ def overhead_parts(run) -> list[tuple[str, float]]:
     parts = [
         ("interpreter start", phases.get("interpreter_start", 0.0)),
         ("import orchestration (dagster, dagster-dbt, duckdb, pandas)", phases.get("import_orchestration", 0.0)),
-        ("import orchestration.definitions (asset modules: dbt, scipy, statsmodels...)", phases.get("import_definitions", 0.0)),
+        ("import orchestration.definitions (asset modules, dagster-dbt; statistics load in dbt)", phases.get("import_definitions", 0.0)),
         ("build_definitions() again in run_refresh", phases.get("build_definitions", 0.0)),
     ]
     runs = r["timeline"]["runs"]
