@@ -45,7 +45,8 @@ DTYPE_NAMES = {
 
 
 class UnsupportedExpectation(ValueError):
-    """An expectation this runner cannot count in SQL (use validate_frame for it)."""
+    """An expectation kind this module has no counting for: its result says so (add the kind to
+    `counting` or `_table_level`), and the suite fails rather than passing it unseen."""
 
 
 def q(column: str) -> str:
