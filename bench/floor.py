@@ -17,10 +17,7 @@ factsheets) runs on that schema, so both produce the same deliverables.
 Left out on purpose (the floor is the transformation, not its safeguards): every check (GX
 suites, dbt tests), the raw and staging tables as stored tables, write-audit-publish, the
 event log, and the trend (one edition: monitor_trend has no rows in the pipeline either; the
-floor writes it empty). Not computed either (NOT_COMPUTED: written empty with the columns of
-their dbt YAML, so that the exports run): monitor_profiles and monitor_resources_by_resilience,
-two grouped weighted sums of the pipeline's SQL; leaving them out makes the floor faster than
-a complete one, so the pipeline's ratio to it errs on the high side.
+floor writes it empty).
 
 --compare checks the floor against a pipeline warehouse built from the same landing files:
 same rows per monitor table, and every number equal within 1e-9 relative to max(1, |value|)
@@ -70,10 +67,6 @@ KWB_NAMES = {  # CBS base name -> stg_cbs__kwb_regions name
     "MateVanStedelijkheid": "urbanity", "Omgevingsadressendichtheid": "address_density",
 }
 MONITOR_TABLES = list(PUBLISHED_TABLES)  # monitor/contract.yaml
-# published tables the floor does not compute (written empty, with the columns and types of
-# their dbt YAML, so that the exports run on every table): their share of the pipeline's work
-# is left out of the floor, which makes the floor faster and the ratio to it conservative
-NOT_COMPUTED = ["monitor_profiles", "monitor_resources_by_resilience"]
 # key columns per table, for --compare
 KEYS = {
     "monitor_area_estimates": ["area_level", "area_code", "indicator"],
@@ -86,6 +79,8 @@ KEYS = {
     "monitor_small_area_estimates": ["area_level", "area_code", "indicator"],
     "monitor_small_area_validation": ["area_level", "gemeente_code", "indicator"],
     "monitor_trend": ["area_level", "area_code", "indicator", "edition_from"],
+    "monitor_profiles": ["characteristic", "category", "indicator"],
+    "monitor_resources_by_resilience": ["indicator"],
 }
 
 
@@ -165,9 +160,9 @@ def transform(con: duckdb.DuckDBPyConnection, edition: int) -> None:
     renamed = ",\n".join(f"kwb.{cbs} as {ours}" for cbs, ours in KWB_NAMES.items())
     statements = [
         # staging: respondents with missing codes as NULL
-        """create table respondents as
+        f"""create table respondents as
         select rid, edition, resp_id, gemeente_code, nullif(trim(buurt_code), '') as buurt_code,
-            case when sex in (select code from raw.codebook_codes where column_name = 'sex' and is_missing) then null else sex end as sex,
+            {", ".join(f"case when {c} in (select code from raw.codebook_codes where column_name = '{c}' and is_missing) then null else {c} end as {c}" for c in ("sex", "education", "household", "paid_work"))},
             age,
             case when age < 25 then '18-24' when age < 45 then '25-44' when age < 65 then '45-64' else '65+' end as age_band,
             coalesce(design_weight, 1.0) as design_weight
@@ -472,16 +467,142 @@ def area_names(con, edition: int) -> None:
     )
 
 
-def not_computed(con) -> None:
-    """The NOT_COMPUTED tables, empty, with the columns and types of their dbt YAML."""
-    import yaml
+def profiles(con, edition: int) -> None:
+    """monitor_profiles (models int_respondent_characteristics, int_profile_categories,
+    monitor_profiles): the weighted figures per background category, and the composition of the
+    resilient and the less resilient from per-category sums over per-characteristic totals (the
+    sums the pipeline's membership rows of 100 and 0 add up to)."""
+    unknown = "(select any_value(category) from raw.codebook_profile_categories where is_unknown)"
+    coded = ", ".join(f"coalesce(r.{c}::varchar, {unknown}) as {c}" for c in ("sex", "education", "household", "paid_work"))
+    con.execute(
+        f"""create table characteristics as
+        with described as (
+            select r.rid, {coded}, r.age_band, g.size_class as grootteklasse, g.corop_code as regio
+            from respondents as r inner join gemeenten as g using (gemeente_code)
+        )
+        unpivot described on sex, age_band, education, household, paid_work, grootteklasse, regio
+        into name characteristic value category"""
+    )
+    con.execute(
+        """create table profile_categories as
+        select characteristic, k.category, k.category_label, k.category_order, k.is_unknown
+        from raw.codebook_profile_categories as k
+        union all
+        select c.characteristic, s.size_class, s.label, s.sort_order, false
+        from raw.codebook_profile_characteristics as c inner join reference.size_classes as s on c.source = 'size_class'
+        union all
+        select c.characteristic, r.corop_code, r.corop_name, row_number() over (order by r.corop_code)::integer, false
+        from raw.codebook_profile_characteristics as c
+        inner join (select distinct corop_code, corop_name from gemeenten) as r on c.source = 'regio'"""
+    )
+    shown = f"least(coalesce(r.n, 0), coalesce(l.n, 0)) >= {MIN_RESPONDENTS}"
+    difference = "(r.share - l.share)"
+    half = f"({Z_DBT} * sqrt(r.variance + l.variance))"
+    con.execute(
+        f"""create table monitor.monitor_profiles as
+        with c as (
+            select ch.characteristic, ch.category, v.indicator, count(*) as n, sum(w.calibration_weight) as sum_w,
+                sum(w.calibration_weight * w.calibration_weight) as sum_w2, sum(w.calibration_weight * v.value) as sum_wy,
+                sum(w.calibration_weight * w.calibration_weight * v.value) as sum_w2y,
+                sum(w.calibration_weight * w.calibration_weight * v.value * v.value) as sum_w2y2
+            from characteristics as ch
+            inner join indicator_values as v using (rid) inner join weights as w using (rid)
+            where v.value is not null group by all
+        ),
+        members as (
+            select ch.characteristic, ch.category, v.veerkrachtig, w.calibration_weight as w
+            from characteristics as ch inner join veerkrachtig as v using (rid) inner join weights as w using (rid)
+            where v.veerkrachtig is not null
+        ),
+        totals as (select characteristic, veerkrachtig, count(*) as n, sum(w) as sum_w, sum(w * w) as sum_w2
+                   from members group by all),
+        in_category as (select characteristic, category, veerkrachtig, count(*) as n, sum(w) as sum_w, sum(w * w) as sum_w2
+                        from members group by all),
+        composition as (
+            select k.characteristic, k.category, t.veerkrachtig, coalesce(i.n, 0) as n,
+                100.0 * coalesce(i.sum_w, 0) / t.sum_w as share,
+                greatest(0.0, t.n / nullif(t.n - 1, 0) * (10000.0 * coalesce(i.sum_w2, 0)
+                    - 2 * (100.0 * coalesce(i.sum_w, 0) / t.sum_w) * 100.0 * coalesce(i.sum_w2, 0)
+                    + (100.0 * coalesce(i.sum_w, 0) / t.sum_w) * (100.0 * coalesce(i.sum_w, 0) / t.sum_w) * t.sum_w2))
+                    / (t.sum_w * t.sum_w) as variance
+            from profile_categories as k
+            inner join totals as t using (characteristic)
+            left join in_category as i using (characteristic, category, veerkrachtig)
+        )
+        select {edition}::bigint as edition, k.characteristic, p.characteristic_label, p.characteristic_order,
+            k.category, k.category_label, k.category_order, i.indicator,
+            {published_sql("i.min_value", "i.max_value", "estimate")},
+            coalesce(r.n, 0) as n_resilient, coalesce(l.n, 0) as n_less_resilient,
+            case when {shown} then r.share end as share_among_resilient,
+            case when {shown} then l.share end as share_among_less_resilient,
+            case when {shown} then {difference} end as difference,
+            case when {shown} then {difference} - {half} end as difference_ci_lower,
+            case when {shown} then {difference} + {half} end as difference_ci_upper,
+            case when {shown} then abs({difference}) > {half} end as significant,
+            not ({shown}) as composition_suppressed,
+            case when not ({shown}) then 'composition: fewer than {MIN_RESPONDENTS} respondents of the category among the '
+                || case when coalesce(r.n, 0) < {MIN_RESPONDENTS} then 'resilient' else 'less resilient' end end
+                as composition_suppression_reason
+        from profile_categories as k
+        inner join raw.codebook_profile_characteristics as p using (characteristic)
+        cross join indicators as i
+        left join c on c.characteristic = k.characteristic and c.category = k.category and c.indicator = i.indicator
+        left join composition as r on r.characteristic = k.characteristic and r.category = k.category and r.veerkrachtig
+        left join composition as l on l.characteristic = k.characteristic and l.category = k.category and not l.veerkrachtig"""
+    )
 
-    models = {}
-    for path in (REPO / "dbt_project" / "models").rglob("*.yml"):
-        models |= {m["name"]: m for m in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", [])}
-    for table in NOT_COMPUTED:
-        columns = ", ".join(f'"{c["name"]}" {c["data_type"]}' for c in models[table]["columns"])
-        con.execute(f"create table monitor.{table} ({columns})")
+
+def resources_by_resilience(con, edition: int) -> None:
+    """monitor_resources_by_resilience: the weighted resource scores of the resilient and the
+    less resilient and their difference."""
+    n = "least(coalesce(r.n, 0), coalesce(l.n, 0))"
+    shown = f"{n} >= {MIN_RESPONDENTS}"
+    difference = "(r.mean - l.mean)"
+    half = f"({Z_DBT} * sqrt(r.variance + l.variance))"
+    sides = ",\n".join(
+        f"""case when {shown} then {s}.mean end as estimate_{name},
+            case when {shown} then greatest(k.min_value, {s}.mean - {Z_DBT} * sqrt({s}.variance)) end as ci_lower_{name},
+            case when {shown} then least(k.max_value, {s}.mean + {Z_DBT} * sqrt({s}.variance)) end as ci_upper_{name},
+            coalesce({s}.n, 0) as n_{name}"""
+        for s, name in (("r", "resilient"), ("l", "less_resilient"))
+    )
+    con.execute(
+        f"""create table monitor.monitor_resources_by_resilience as
+        with resources as (
+            select scale as indicator, scale_group as resource_group, 'scale' as indicator_kind
+            from raw.codebook_scales where group_kind = 'resource'
+            union all select distinct scale_group, scale_group, 'resource_group' from raw.codebook_scales where group_kind = 'resource'
+        ),
+        ranged as (select resources.*, i.min_value, i.max_value from resources inner join indicators as i using (indicator)),
+        c as (
+            select v.indicator, k.veerkrachtig, count(*) as n, sum(w.calibration_weight) as sum_w,
+                sum(w.calibration_weight * w.calibration_weight) as sum_w2, sum(w.calibration_weight * v.value) as sum_wy,
+                sum(w.calibration_weight * w.calibration_weight * v.value) as sum_w2y,
+                sum(w.calibration_weight * w.calibration_weight * v.value * v.value) as sum_w2y2
+            from indicator_values as v inner join veerkrachtig as k using (rid) inner join weights as w using (rid)
+            where v.value is not null and k.veerkrachtig is not null and v.indicator in (select indicator from resources)
+            group by all
+        ),
+        s as (
+            select indicator, veerkrachtig, n, sum_wy / sum_w as mean,
+                greatest(0.0, n / nullif(n - 1, 0) * (sum_w2y2 - 2 * (sum_wy / sum_w) * sum_w2y
+                    + (sum_wy / sum_w) * (sum_wy / sum_w) * sum_w2)) / (sum_w * sum_w) as variance
+            from c
+        )
+        select {edition}::bigint as edition, k.indicator, k.resource_group, k.indicator_kind,
+            {sides},
+            case when {shown} then {difference} end as difference,
+            case when {shown} then {difference} - {half} end as ci_lower,
+            case when {shown} then {difference} + {half} end as ci_upper,
+            case when {shown} then abs({difference}) > {half} end as significant,
+            {n} as n_respondents, not ({shown}) as suppressed,
+            case when not ({shown}) then 'fewer than {MIN_RESPONDENTS} respondents among the '
+                || case when coalesce(r.n, 0) <= coalesce(l.n, 0) then 'resilient' else 'less resilient' end end
+                as suppression_reason
+        from ranged as k
+        left join s as r on r.indicator = k.indicator and r.veerkrachtig
+        left join s as l on l.indicator = k.indicator and not l.veerkrachtig"""
+    )
 
 
 def small_area(con, edition: int) -> None:
@@ -538,7 +659,9 @@ def write_tables(con, out: Path) -> dict[str, int]:
 
 
 def exports(con, out: Path, edition: int) -> dict:
-    """The pipeline's own export code (tabellenboek, factsheets) on the floor's monitor schema."""
+    """The pipeline's own export code (tabellenboek with its kaartenboek, factsheets) on the
+    floor's monitor schema, in the order of the pipeline's export step."""
+    from monitor.exports import kaartenboek
     from monitor.exports.tabellenboek import read_edition, write_export
     from monitor.factsheets import gather_edition, write_factsheet_files
     from monitor.presentation.flagged import below_gemeente_view_sql
@@ -551,9 +674,13 @@ def exports(con, out: Path, edition: int) -> dict:
     con.execute("insert into monitor.monitor_publication_log values (?, ?, 'floor', ?)",
                 [edition, datetime.now(UTC), MONITOR_TABLES])
     quiet = lambda message: None  # noqa: E731
-    export = write_export(read_edition(con, edition), out / "exports" / str(edition), quiet)
-    pages = write_factsheet_files(gather_edition(con, edition), out / "factsheets" / str(edition), quiet)
-    return {"export_files": len(export.files), "factsheet_pages": pages.pages}
+    folder = out / "exports" / str(edition)
+    figures = gather_edition(con, edition)
+    maps = kaartenboek.write_maps(figures, kaartenboek.work_folder(folder), progress=quiet)
+    export = write_export(read_edition(con, edition), folder, quiet)
+    map_files = kaartenboek.install(maps, folder)
+    pages = write_factsheet_files(figures, out / "factsheets" / str(edition), quiet)
+    return {"export_files": len(export.files), "kaartenboek_files": len(map_files), "factsheet_pages": pages.pages}
 
 
 # ------------------------------------------------------------------------- the floor
@@ -568,6 +695,7 @@ def import_modules(with_exports: bool) -> None:
     import monitor.statistics.weighting  # noqa: F401
 
     if with_exports:
+        import monitor.exports.kaartenboek  # noqa: F401
         import monitor.exports.tabellenboek  # noqa: F401
         import monitor.factsheets  # noqa: F401
 
@@ -600,7 +728,9 @@ def run_floor(landing: Path, out: Path, edition: int = 2018, with_exports: bool 
         empty_trend(con)
     with stage("transform (SQL)"):
         steerability(con, edition)
-        not_computed(con)
+    with stage("direct estimates (SQL)"):
+        profiles(con, edition)
+        resources_by_resilience(con, edition)
     with stage("write Parquet"):
         rows = write_tables(con, out)
     extra = {}
