@@ -47,32 +47,66 @@ cells as (
     group by all
 ),
 
--- every respondent with a known veerkrachtig once per category of each characteristic:
--- 100 in the respondent's own category, else 0
-membership as (
+-- the respondents with a known veerkrachtig, once per characteristic, in their own category
+members as (
     select
         characteristics.edition,
         characteristics.characteristic,
-        categories.category,
+        characteristics.category,
         resilience.veerkrachtig,
-        weights.calibration_weight,
-        case when characteristics.category = categories.category then 100.0 else 0.0 end as value
+        weights.calibration_weight
     from characteristics
     inner join resilience using (edition, resp_id)
     inner join weights using (edition, resp_id)
-    inner join categories using (edition, characteristic)
 ),
 
-composition_cells as (
+-- A category's share among the resilient (or the less resilient) is the weighted mean of a
+-- value that is 100 for the members in the category and 0 for the others. Its weighted cell
+-- sums (macro weighted_cell_sums) follow from two groupings instead of a row per member and
+-- category: n, sum(w) and sum(w^2) over all members of the characteristic, and sum(w) and
+-- sum(w^2) in the category (sum(w y) = 100 sum_category(w), sum(w^2 y) = 100 sum_category(w^2),
+-- sum(w^2 y^2) = 10000 sum_category(w^2)).
+member_totals as (
+    select
+        edition,
+        characteristic,
+        veerkrachtig,
+        count(*) as n_respondents,
+        sum(calibration_weight) as sum_w,
+        sum(calibration_weight * calibration_weight) as sum_w2
+    from members
+    group by all
+),
+
+category_totals as (
     select
         edition,
         characteristic,
         category,
         veerkrachtig,
-        count_if(value > 0)::bigint as n_in_category,  -- a count, typed as the other counts (count_if gives hugeint)
-        {{ weighted_cell_sums('value', 'calibration_weight') }}
-    from membership
+        count(*) as n_in_category,
+        sum(calibration_weight) as sum_w,
+        sum(calibration_weight * calibration_weight) as sum_w2
+    from members
     group by all
+),
+
+composition_cells as (
+    select
+        categories.edition,
+        categories.characteristic,
+        categories.category,
+        member_totals.veerkrachtig,
+        coalesce(category_totals.n_in_category, 0) as n_in_category,
+        member_totals.n_respondents,
+        member_totals.sum_w,
+        member_totals.sum_w2,
+        100.0 * coalesce(category_totals.sum_w, 0) as sum_wy,
+        100.0 * coalesce(category_totals.sum_w2, 0) as sum_w2y,
+        10000.0 * coalesce(category_totals.sum_w2, 0) as sum_w2y2
+    from categories
+    inner join member_totals using (edition, characteristic)
+    left join category_totals using (edition, characteristic, category, veerkrachtig)
 ),
 
 composition as (

@@ -95,6 +95,13 @@ cells as (
     inner join {{ ref('int_respondent_indicators') }} as indicator_values using (edition, resp_id)
     inner join {{ ref('respondent_weights') }} as weights using (edition, resp_id)
     where indicator_values.value is not null
+        -- the editions of a pair only, stated so that DuckDB skips the indicators of every other
+        -- edition before the join (with one edition there is no pair and nothing to read)
+        and indicator_values.edition in (
+            select edition_from from pairs where edition_to is not null
+            union all
+            select edition_to from pairs
+        )
     group by all
 ),
 
