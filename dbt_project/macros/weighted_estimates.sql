@@ -3,16 +3,17 @@
       estimate   = sum(w y) / sum(w)
       variance   = n / (n - 1) * sum(w^2 (y - estimate)^2) / sum(w)^2   (Taylor linearisation)
       n_effective = sum(w)^2 / sum(w^2)                                    (Kish)
-    The linearisation treats respondents as drawn with replacement and ignores the gemeente
+    The sums are exact_sum()s (macros/exact_aggregates.sql): the same bits on any number of
+    threads. The linearisation treats respondents as drawn with replacement and ignores the gemeente
     strata, which errs on the wide side for areas above the gemeente. -#}
 
 {% macro weighted_cell_sums(value, weight) -%}
     count(*) as n_respondents,
-    sum({{ weight }}) as sum_w,
-    sum({{ weight }} * {{ weight }}) as sum_w2,
-    sum({{ weight }} * {{ value }}) as sum_wy,
-    sum({{ weight }} * {{ weight }} * {{ value }}) as sum_w2y,
-    sum({{ weight }} * {{ weight }} * {{ value }} * {{ value }}) as sum_w2y2
+    {{ exact_sum(weight) }} as sum_w,
+    {{ exact_sum(weight ~ ' * ' ~ weight) }} as sum_w2,
+    {{ exact_sum(weight ~ ' * ' ~ value) }} as sum_wy,
+    {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value) }} as sum_w2y,
+    {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value ~ ' * ' ~ value) }} as sum_w2y2
 {%- endmacro %}
 
 {% macro weighted_mean(cells) -%}

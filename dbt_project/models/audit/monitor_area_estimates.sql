@@ -23,7 +23,7 @@ cells as (
         respondent_areas.area_code,
         indicator_values.indicator,
         {{ weighted_cell_sums('indicator_values.value', 'weights.calibration_weight') }},
-        avg(indicator_values.value) as unweighted_mean
+        {{ exact_avg('indicator_values.value') }} as unweighted_mean
     from indicator_values
     inner join respondent_areas using (edition, resp_id)
     inner join weights using (edition, resp_id)

@@ -72,8 +72,8 @@ member_totals as (
         characteristic,
         veerkrachtig,
         count(*) as n_respondents,
-        sum(calibration_weight) as sum_w,
-        sum(calibration_weight * calibration_weight) as sum_w2
+        {{ exact_sum('calibration_weight') }} as sum_w,
+        {{ exact_sum('calibration_weight * calibration_weight') }} as sum_w2
     from members
     group by all
 ),
@@ -85,8 +85,8 @@ category_totals as (
         category,
         veerkrachtig,
         count(*) as n_in_category,
-        sum(calibration_weight) as sum_w,
-        sum(calibration_weight * calibration_weight) as sum_w2
+        {{ exact_sum('calibration_weight') }} as sum_w,
+        {{ exact_sum('calibration_weight * calibration_weight') }} as sum_w2
     from members
     group by all
 ),

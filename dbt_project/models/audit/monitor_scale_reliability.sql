@@ -25,9 +25,9 @@ items as (
 ),
 
 item_variances as (
-    select edition, scale, sum(item_variance) as sum_item_variances
+    select edition, scale, {{ exact_sum('item_variance') }} as sum_item_variances
     from (
-        select edition, scale, item, var_samp(recoded_value) as item_variance
+        select edition, scale, item, {{ exact_var_samp('recoded_value') }} as item_variance
         from items
         group by edition, scale, item
     )
@@ -35,9 +35,9 @@ item_variances as (
 ),
 
 sum_scores as (
-    select edition, scale, var_samp(sum_score) as sum_variance, count(*) as n_valid
+    select edition, scale, {{ exact_var_samp('sum_score') }} as sum_variance, count(*) as n_valid
     from (
-        select edition, resp_id, scale, sum(recoded_value) as sum_score
+        select edition, resp_id, scale, {{ integer_sum('recoded_value') }} as sum_score
         from items
         group by edition, resp_id, scale
     )

@@ -9,7 +9,7 @@ indicators as (
 ),
 
 group_scores as (
-    select edition, resp_id, scale_group as indicator, avg(score) as value
+    select edition, resp_id, scale_group as indicator, {{ exact_avg('score') }} as value
     from scale_scores
     where scale_group in (select indicator from indicators where indicator_kind = 'resource_group')
     group by edition, resp_id, scale_group

@@ -14,7 +14,7 @@ per_scale as (
         resp_id,
         scale,
         count(score_0_10) as n_valid_items,
-        avg(score_0_10) as mean_score
+        {{ exact_avg('score_0_10') }} as mean_score
     from answers
     group by edition, resp_id, scale
 )
