@@ -1,7 +1,7 @@
 """A second lane for the suite's long pipeline work, so that it runs on the second core beside
 the tests instead of before them (the CI rule: the whole suite under 15 minutes on 2 cores).
 
-A refresh spends most of its time in one process at a time (dbt runs single-threaded, the
+A refresh spends most of its time in one process at a time (one dbt model at a time, the
 Dagster steps one after another), so a test machine with two cores runs two of them at once in
 about the time of one. A test module registers a *build* under the name of the fixture that
 returns it: a function of a fresh folder that runs `monitor refresh` subprocesses (or the

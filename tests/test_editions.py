@@ -154,7 +154,7 @@ def test_refreshing_one_edition_leaves_the_other_editions_rows_untouched(built, 
     report = again.report
     assert report.ok and report.published == [AGAIN]
     assert again.others_after == again.others_before  # bit for bit
-    # a rerun is idempotent, bit for bit (DuckDB runs single-threaded in dbt: see profiles.yml)
+    # a rerun is idempotent, bit for bit (order-independent aggregates: macros/exact_aggregates.sql)
     assert again.own_after == again.own_before
 
 
