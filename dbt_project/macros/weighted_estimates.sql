@@ -7,10 +7,15 @@
     threads. The linearisation treats respondents as drawn with replacement and ignores the gemeente
     strata, which errs on the wide side for areas above the gemeente. -#}
 
-{% macro weighted_cell_sums(value, weight) -%}
+{#- the sums of a cell's weights alone: n, sum(w) and sum(w^2) -#}
+{% macro weight_sums(weight) -%}
     count(*) as n_respondents,
     {{ exact_sum(weight) }} as sum_w,
-    {{ exact_sum(weight ~ ' * ' ~ weight) }} as sum_w2,
+    {{ exact_sum(weight ~ ' * ' ~ weight) }} as sum_w2
+{%- endmacro %}
+
+{% macro weighted_cell_sums(value, weight) -%}
+    {{ weight_sums(weight) }},
     {{ exact_sum(weight ~ ' * ' ~ value) }} as sum_wy,
     {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value) }} as sum_w2y,
     {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value ~ ' * ' ~ value) }} as sum_w2y2

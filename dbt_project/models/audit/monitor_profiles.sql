@@ -71,9 +71,7 @@ member_totals as (
         edition,
         characteristic,
         veerkrachtig,
-        count(*) as n_respondents,
-        {{ exact_sum('calibration_weight') }} as sum_w,
-        {{ exact_sum('calibration_weight * calibration_weight') }} as sum_w2
+        {{ weight_sums('calibration_weight') }}
     from members
     group by all
 ),
@@ -84,9 +82,7 @@ category_totals as (
         characteristic,
         category,
         veerkrachtig,
-        count(*) as n_in_category,
-        {{ exact_sum('calibration_weight') }} as sum_w,
-        {{ exact_sum('calibration_weight * calibration_weight') }} as sum_w2
+        {{ weight_sums('calibration_weight') }}
     from members
     group by all
 ),
@@ -97,7 +93,7 @@ composition_cells as (
         categories.characteristic,
         categories.category,
         member_totals.veerkrachtig,
-        coalesce(category_totals.n_in_category, 0) as n_in_category,
+        coalesce(category_totals.n_respondents, 0) as n_in_category,
         member_totals.n_respondents,
         member_totals.sum_w,
         member_totals.sum_w2,
