@@ -313,13 +313,29 @@ def weighting(con, edition: int) -> None:
     con.unregister("frame")
 
 
+# the weighted sums of a cell of values v and weights w (macro weighted_cell_sums), and the
+# weighted mean and its linearised variance of a cell aliased `c` (macros weighted_mean,
+# weighted_mean_variance)
+WEIGHTED_SUMS = """count(*) as n, sum(w.calibration_weight) as sum_w, sum(w.calibration_weight * w.calibration_weight) as sum_w2,
+            sum(w.calibration_weight * v.value) as sum_wy, sum(w.calibration_weight * w.calibration_weight * v.value) as sum_w2y,
+            sum(w.calibration_weight * w.calibration_weight * v.value * v.value) as sum_w2y2"""
+
+
+def mean_sql(c: str) -> str:
+    return f"({c}.sum_wy / {c}.sum_w)"
+
+
+def variance_sql(c: str) -> str:
+    mean = mean_sql(c)
+    return (f"(greatest(0.0, {c}.n / nullif({c}.n - 1, 0) * ({c}.sum_w2y2 - 2 * {mean} * {c}.sum_w2y + {mean} * {mean} * {c}.sum_w2))"
+            f" / ({c}.sum_w * {c}.sum_w))")
+
+
 def cells_sql(values: str, key: str) -> str:
     """Weighted sums per area and `key` (macros weighted_cell_sums)."""
     return f"""
         select ra.area_level, ra.area_code, v.{key},
-            count(*) as n, sum(w.calibration_weight) as sum_w, sum(w.calibration_weight * w.calibration_weight) as sum_w2,
-            sum(w.calibration_weight * v.value) as sum_wy, sum(w.calibration_weight * w.calibration_weight * v.value) as sum_w2y,
-            sum(w.calibration_weight * w.calibration_weight * v.value * v.value) as sum_w2y2, avg(v.value) as unweighted_mean
+            {WEIGHTED_SUMS}, avg(v.value) as unweighted_mean
         from {values} as v
         inner join respondent_areas as ra using (rid)
         inner join weights as w using (rid)
@@ -329,9 +345,8 @@ def cells_sql(values: str, key: str) -> str:
 def published_sql(min_value: str, max_value: str, estimate: str) -> str:
     """The published columns of a cell (macro published_estimate_columns), cells aliased c."""
     n = "coalesce(c.n, 0)"
-    mean = "(c.sum_wy / c.sum_w)"
-    variance = f"(greatest(0.0, c.n / nullif(c.n - 1, 0) * (c.sum_w2y2 - 2 * {mean} * c.sum_w2y + {mean} * {mean} * c.sum_w2)) / (c.sum_w * c.sum_w))"
-    half = f"({Z_DBT} * sqrt({variance}))"
+    mean = mean_sql("c")
+    half = f"({Z_DBT} * sqrt({variance_sql('c')}))"
     shown = f"not ({n} < {MIN_RESPONDENTS})"
     return f"""
         case when {shown} then {mean} end as {estimate},
@@ -501,10 +516,7 @@ def profiles(con, edition: int) -> None:
     con.execute(
         f"""create table monitor.monitor_profiles as
         with c as (
-            select ch.characteristic, ch.category, v.indicator, count(*) as n, sum(w.calibration_weight) as sum_w,
-                sum(w.calibration_weight * w.calibration_weight) as sum_w2, sum(w.calibration_weight * v.value) as sum_wy,
-                sum(w.calibration_weight * w.calibration_weight * v.value) as sum_w2y,
-                sum(w.calibration_weight * w.calibration_weight * v.value * v.value) as sum_w2y2
+            select ch.characteristic, ch.category, v.indicator, {WEIGHTED_SUMS}
             from characteristics as ch
             inner join indicator_values as v using (rid) inner join weights as w using (rid)
             where v.value is not null group by all
@@ -518,16 +530,18 @@ def profiles(con, edition: int) -> None:
                    from members group by all),
         in_category as (select characteristic, category, veerkrachtig, count(*) as n, sum(w) as sum_w, sum(w * w) as sum_w2
                         from members group by all),
-        composition as (
-            select k.characteristic, k.category, t.veerkrachtig, coalesce(i.n, 0) as n,
-                100.0 * coalesce(i.sum_w, 0) / t.sum_w as share,
-                greatest(0.0, t.n / nullif(t.n - 1, 0) * (10000.0 * coalesce(i.sum_w2, 0)
-                    - 2 * (100.0 * coalesce(i.sum_w, 0) / t.sum_w) * 100.0 * coalesce(i.sum_w2, 0)
-                    + (100.0 * coalesce(i.sum_w, 0) / t.sum_w) * (100.0 * coalesce(i.sum_w, 0) / t.sum_w) * t.sum_w2))
-                    / (t.sum_w * t.sum_w) as variance
+        composition_cells as (  -- the cell sums of a value 100 in the category and 0 outside it
+            select k.characteristic, k.category, t.veerkrachtig, coalesce(i.n, 0) as n_in_category, t.n, t.sum_w,
+                t.sum_w2, 100.0 * coalesce(i.sum_w, 0) as sum_wy, 100.0 * coalesce(i.sum_w2, 0) as sum_w2y,
+                10000.0 * coalesce(i.sum_w2, 0) as sum_w2y2
             from profile_categories as k
             inner join totals as t using (characteristic)
             left join in_category as i using (characteristic, category, veerkrachtig)
+        ),
+        composition as (
+            select characteristic, category, veerkrachtig, n_in_category as n, {mean_sql("cc")} as share,
+                {variance_sql("cc")} as variance
+            from composition_cells as cc
         )
         select {edition}::bigint as edition, k.characteristic, p.characteristic_label, p.characteristic_order,
             k.category, k.category_label, k.category_order, i.indicator,
@@ -575,18 +589,13 @@ def resources_by_resilience(con, edition: int) -> None:
         ),
         ranged as (select resources.*, i.min_value, i.max_value from resources inner join indicators as i using (indicator)),
         c as (
-            select v.indicator, k.veerkrachtig, count(*) as n, sum(w.calibration_weight) as sum_w,
-                sum(w.calibration_weight * w.calibration_weight) as sum_w2, sum(w.calibration_weight * v.value) as sum_wy,
-                sum(w.calibration_weight * w.calibration_weight * v.value) as sum_w2y,
-                sum(w.calibration_weight * w.calibration_weight * v.value * v.value) as sum_w2y2
+            select v.indicator, k.veerkrachtig, {WEIGHTED_SUMS}
             from indicator_values as v inner join veerkrachtig as k using (rid) inner join weights as w using (rid)
             where v.value is not null and k.veerkrachtig is not null and v.indicator in (select indicator from resources)
             group by all
         ),
         s as (
-            select indicator, veerkrachtig, n, sum_wy / sum_w as mean,
-                greatest(0.0, n / nullif(n - 1, 0) * (sum_w2y2 - 2 * (sum_wy / sum_w) * sum_w2y
-                    + (sum_wy / sum_w) * (sum_wy / sum_w) * sum_w2)) / (sum_w * sum_w) as variance
+            select indicator, veerkrachtig, n, {mean_sql("c")} as mean, {variance_sql("c")} as variance
             from c
         )
         select {edition}::bigint as edition, k.indicator, k.resource_group, k.indicator_kind,

@@ -5,7 +5,7 @@
     DECIMAL(38, 18), i.e. in integer arithmetic, which is exact and associative, so any number
     of threads gives the same bits. Range: a sum must stay below 1e20 in absolute value
     (DuckDB stops with "Overflow in SUM" beyond it; a calibration-weighted sum of squares
-    w^2 y^2 reaches that only with weights above 1e4 on a million respondents).
+    w^2 y^2 of scores up to 100 reaches it only with weights above 1e5 on a million respondents).
     Every sum, mean or variance of the models goes through these macros
     (tests/test_exact_aggregates.py checks the models for a bare one). -#}
 
